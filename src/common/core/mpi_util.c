@@ -1,0 +1,45 @@
+// mpi_util.c: MPI start-up, rank queries and range splitting of mpi_util.h.
+#include "core/mpi_util.h"
+
+#include "core/error.h"
+
+#include <mpi.h>
+
+static int g_rank = 0, g_size = 1, g_started_here = 0;
+
+int mpi_start(int *argc, char ***argv) {
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited) {
+        int provided = 0;
+        INV_CHECK_MPI(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+        g_started_here = 1;
+    }
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    INV_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
+    INV_CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
+    return INV_OK;
+}
+
+void mpi_stop(void) {
+    int fin = 0;
+    MPI_Finalized(&fin);
+    if (g_started_here && !fin) MPI_Finalize();
+    g_started_here = 0;
+}
+
+int mpi_rank(void) { return g_rank; }
+int mpi_size(void) { return g_size; }
+
+void mpi_split_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi) {
+    if (size < 1) size = 1;
+    int64_t base = n / size, extra = n % size;
+    *lo = rank * base + (rank < extra ? rank : extra);
+    *hi = *lo + base + (rank < extra ? 1 : 0);
+}
+
+int mpi_all_ok(int ok) {
+    int in = ok ? 1 : 0, out = 0;
+    if (MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS) return 0;
+    return out;
+}

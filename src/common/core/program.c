@@ -1,0 +1,62 @@
+// program.c: start-up and fatal-error handling shared by the invar programs.
+#include "core/program.h"
+
+#include "core/error.h"
+#include "core/log.h"
+#include "core/mpi_util.h"
+
+#include <mpi.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+static const char *g_name = "invar";
+
+const char *program_name(void) { return g_name; }
+
+void program_start(const char *name, int *argc, char ***argv) {
+    g_name = name;
+    if (mpi_start(argc, argv) != INV_OK) {
+        fprintf(stderr, "%s: error: cannot start MPI: %s\n", name, inv_errmsg());
+        exit(1);
+    }
+    log_init(mpi_rank(), mpi_size(), LOG_INFO, 0);
+}
+
+int program_apply_common(const cli_common *common) {
+    log_level level = LOG_INFO;
+    if (common->verbosity < 0) level = LOG_WARN;
+    if (common->verbosity >= 2) level = LOG_DEBUG;
+    log_init(mpi_rank(), mpi_size(), level, common->verbosity >= 1);
+    int threads = cli_thread_count(common->threads);
+#ifdef _OPENMP
+    omp_set_num_threads(threads);
+#endif
+    return threads;
+}
+
+_Noreturn void program_exit(int status) {
+    if (mpi_size() > 1 && status != 0) MPI_Abort(MPI_COMM_WORLD, status);
+    mpi_stop();
+    exit(status);
+}
+
+_Noreturn void program_fail(int code, const char *fmt, ...) {
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (mpi_size() > 1)
+        fprintf(stderr, "%s: error (rank %d): %s\n", g_name, mpi_rank(), msg);
+    else
+        fprintf(stderr, "%s: error: %s\n", g_name, msg);
+    fflush(stderr);
+    program_exit(code == INV_EINVAL ? 2 : 1);
+}
+
+_Noreturn void program_fail_last(int code) { program_fail(code, "%s", inv_errmsg()); }

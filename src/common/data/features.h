@@ -1,0 +1,25 @@
+// features.h: feature files, NetCDF feature(n, d) float32, row i = image i of the shard named
+// by the `source` attribute, with the model, checkpoint and dataset as attributes.
+#ifndef INVAR_DATA_FEATURES_H
+#define INVAR_DATA_FEATURES_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *source;     // the shard the rows come from
+    const char *model;      // checkpoint path or "random"
+    const char *arch;       // "resnet50" ...
+    const char *extra_name; // optional extra attribute (NULL for none)
+    const char *extra_value;
+} features_info;
+
+// Writes a whole (n, d) matrix atomically.
+int features_write(const char *path, const float *x, int64_t n, int64_t d,
+                   const features_info *info);
+// Reads a whole feature file (malloc'd *x, n x d), validating shape and that every value is
+// finite (NaN/Inf is an error naming the row and column). source_buf receives the source
+// attribute ("" when absent).
+int features_read(const char *path, float **x, int64_t *n, int64_t *d, char *source_buf,
+                  size_t source_size);
+
+#endif

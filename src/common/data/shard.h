@@ -1,0 +1,57 @@
+// shard.h: image shards, the NetCDF-4 files all image data lives in (DESIGN.md, Data model):
+// image(n, h, w, c) uint8 chunked per image with zlib, and optional label(n) int32,
+// target(n, k) float32, group(n) int32, latent(n, 10) float32, plus global text attributes.
+// Create + append in chunks + commit (atomic rename); open + read any index range, validated.
+// Any number of ranks may open the same shard read-only at once.
+#ifndef INVAR_DATA_SHARD_H
+#define INVAR_DATA_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io/ncio.h"
+
+typedef struct {
+    int64_t h, w, c;  // image size (c = 3 for RGB, 1 for grayscale)
+    int with_label;   // label(n) int32
+    int64_t target_k; // target(n, k) float32 when > 0
+    int with_group;   // group(n) int32
+    int64_t latent_k; // latent(n, k) float32 when > 0 (10 for the world)
+} shard_spec;
+
+typedef struct {
+    char path[4096];
+    int ncid;
+    int writing;      // 1 while created and not yet committed
+    nc_out out;       // writer state
+    int64_t n;        // number of examples
+    shard_spec spec;
+    int v_image, v_label, v_target, v_group, v_latent; // -1 when absent
+} shard;
+
+int shard_create(shard *s, const char *path, const shard_spec *spec);
+// Appends `count` examples; arrays for absent variables must be NULL, present ones non-NULL.
+// images: (count, h, w, c) uint8; labels: (count); targets: (count, k); groups: (count);
+// latents: (count, latent_k).
+int shard_append(shard *s, int64_t count, const uint8_t *images, const int32_t *labels,
+                 const float *targets, const int32_t *groups, const float *latents);
+int shard_set_attr(shard *s, const char *name, const char *value); // global text attribute
+int shard_commit(shard *s);
+void shard_abort(shard *s);
+
+// Opens and validates (variables, types, dimensions, sizes) a shard for reading.
+int shard_open(shard *s, const char *path);
+void shard_close(shard *s);
+// Range reads: [start, start + count) must lie in [0, n).
+int shard_read_images(const shard *s, int64_t start, int64_t count, uint8_t *dst);
+int shard_read_labels(const shard *s, int64_t start, int64_t count, int32_t *dst);
+int shard_read_targets(const shard *s, int64_t start, int64_t count, float *dst);
+int shard_read_groups(const shard *s, int64_t start, int64_t count, int32_t *dst);
+int shard_read_latents(const shard *s, int64_t start, int64_t count, float *dst);
+// Any per-example float variable by name (e.g. --target VAR): (count, *k) values, *k = 1 for a
+// 1-D variable; integer variables are converted. INV_EFORMAT if absent.
+int shard_read_var_f32(const shard *s, const char *var, int64_t start, int64_t count, float *dst,
+                       int64_t *k);
+int shard_get_attr(const shard *s, const char *name, char *buf, size_t size);
+
+#endif

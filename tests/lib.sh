@@ -1,0 +1,57 @@
+# lib.sh: sourced by the integration, parity and benchmark scripts. Gives them the built
+# programs ($BIN), an mpirun that works as root and in containers ($MPIRUN), a scratch
+# directory ($T), and `ok`/`expect_fail` checks that count and print a summary line.
+set -u
+O=${O:-build}
+BIN=${BIN:-bin}
+PYTHON=${PYTHON:-/usr/bin/python3}
+SUITE=${SUITE:-$(basename "${BASH_SOURCE[1]:-$0}" .sh)}
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_hwloc_base_binding_policy=none
+if [ "$(id -u)" = 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    MPIRUN="mpirun --allow-run-as-root --oversubscribe"
+else
+    MPIRUN="mpirun --oversubscribe"
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/invar-$SUITE-XXXXXX")
+[ -n "${INVAR_KEEP_TEST_FILES:-}" ] || trap 'rm -rf "$T"' EXIT
+PASSED=0
+FAILED=0
+
+# ok DESCRIPTION CMD...: passes when CMD exits 0; its output goes to $T/last.log.
+ok() {
+    local what=$1; shift
+    if "$@" >"$T/last.log" 2>&1; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL: $SUITE: $what"
+        echo "  command: $*"
+        sed 's/^/  | /' "$T/last.log" | tail -n 30
+    fi
+}
+
+# expect_fail DESCRIPTION PATTERN CMD...: passes when CMD exits non-zero (not by a signal or a
+# sanitizer) and its output matches the extended regex PATTERN.
+expect_fail() {
+    local what=$1 pattern=$2; shift 2
+    "$@" >"$T/last.log" 2>&1
+    local rc=$?
+    if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -Eq -- "$pattern" "$T/last.log" &&
+        ! grep -q 'Sanitizer' "$T/last.log"; then
+        PASSED=$((PASSED + 1))
+    else
+        FAILED=$((FAILED + 1))
+        echo "FAIL: $SUITE: $what (exit $rc, wanted an error matching /$pattern/)"
+        echo "  command: $*"
+        sed 's/^/  | /' "$T/last.log" | tail -n 30
+    fi
+}
+
+# summary: prints "SUITE: N passed, N failed" and exits non-zero on any failure.
+summary() {
+    echo "$SUITE: $PASSED passed, $FAILED failed"
+    [ "$FAILED" = 0 ]
+}
