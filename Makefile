@@ -19,7 +19,7 @@ CLANG ?= clang
 PYTHON ?= /usr/bin/python3
 
 # ---- Debian packages (make deps) -------------------------------------------------------------
-DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
+DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev \
 	libopenmpi-dev openmpi-bin libnetcdf-dev netcdf-bin libcjson-dev \
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4
@@ -57,7 +57,7 @@ HAVE_DNNL := $(shell [ -f /usr/include/oneapi/dnnl/dnnl.h ] && echo 1)
 WARN   := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS_BASE := -std=c11 $(WARN) -fopenmp -D_GNU_SOURCE -Isrc/common $(MPI_CFLAGS) $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS   := $(PKG_LIBS) -ljpeg $(MPI_LIBS) -fopenmp -lm
+LIBS   := $(PKG_LIBS) -ljpeg -lopenblas $(MPI_LIBS) -fopenmp -lm
 DEFS   :=
 ifeq ($(HAVE_DNNL),1)
 DEFS += -DINVAR_HAVE_DNNL

@@ -1,0 +1,74 @@
+// backend.c: builds the backend tables. "reference" routes every operation to the plain
+// readable code (im2col + BLAS convolutions); "cpu" is the fast path: oneDNN convolutions
+// (conv_dnnl.c) when the build has oneDNN, the same OpenMP code for everything else.
+#include "nn/backend.h"
+
+#include "nn/batchnorm.h"
+#include "nn/conv.h"
+#include "nn/conv_dnnl.h"
+#include "nn/linear.h"
+#include "nn/pool.h"
+#include "nn/relu.h"
+
+#include "core/error.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nn_backend_parse(const char *name, nn_backend_kind *kind) {
+    if (strcmp(name, "reference") == 0)
+        *kind = NN_BACKEND_REFERENCE;
+    else if (strcmp(name, "cpu") == 0)
+        *kind = NN_BACKEND_CPU;
+    else
+        return inv_fail(INV_EINVAL, "unknown backend '%s' (reference or cpu)", name);
+    return INV_OK;
+}
+
+static void destroy_plain(nn_backend *be) {
+    free(be);
+}
+
+int nn_backend_create(nn_backend **out, nn_backend_kind kind) {
+    *out = NULL;
+    nn_backend *be = calloc(1, sizeof *be);
+    INV_CHECK_ALLOC(be, sizeof *be, "backend");
+    be->name = "reference";
+    be->conv_forward = conv_forward_ref;
+    be->conv_backward_data = conv_backward_data_ref;
+    be->conv_backward_weights = conv_backward_weights_ref;
+    be->bn_forward_train = bn_forward_train_cpu;
+    be->bn_forward_eval = bn_forward_eval_cpu;
+    be->bn_backward = bn_backward_cpu;
+    be->relu_forward = relu_forward_cpu;
+    be->relu_backward = relu_backward_cpu;
+    be->add = add_cpu;
+    be->maxpool_forward = maxpool_forward_cpu;
+    be->maxpool_backward = maxpool_backward_cpu;
+    be->avgpool_forward = avgpool_forward_cpu;
+    be->avgpool_backward = avgpool_backward_cpu;
+    be->linear_forward = linear_forward_cpu;
+    be->linear_backward = linear_backward_cpu;
+    be->destroy = destroy_plain;
+    // BLAS runs inside the model's sequence of layers, never inside an OpenMP region of ours:
+    // give it the same number of threads.
+    openblas_set_num_threads(omp_get_max_threads());
+    if (kind == NN_BACKEND_CPU) {
+        be->name = "cpu";
+#ifdef INVAR_HAVE_DNNL
+        int rc = conv_dnnl_attach(be);
+        if (rc) {
+            free(be);
+            return rc;
+        }
+#endif
+    }
+    *out = be;
+    return INV_OK;
+}
+
+void nn_backend_destroy(nn_backend *be) {
+    if (be && be->destroy) be->destroy(be);
+}
