@@ -343,17 +343,25 @@ int world_mesh_build(world_mesh *m, int cls) {
     }
     float s = 1.0f / sqrtf(r2);
     for (int64_t i = 0; i < 3 * nc; i++) m->pos[i] *= s;
-    // Keypoints: the mesh corner furthest along each of the eight diagonal directions.
+    // Keypoints: the mesh corner furthest along each of the eight diagonal directions, among
+    // the corners at least 0.2 from the keypoints already chosen (so that no two coincide).
     for (int k = 0; k < WORLD_NKEYPOINTS; k++) {
         float d[3] = {(k & 1) ? 1.0f : -1.0f, (k & 2) ? 1.0f : -1.0f, (k & 4) ? 1.0f : -1.0f};
         float best = -1e30f;
         for (int64_t i = 0; i < nc; i++) {
             const float *p = m->pos + 3 * i;
             float v = p[0] * d[0] + p[1] * d[1] + p[2] * d[2];
-            if (v > best) {
-                best = v;
-                memcpy(m->keypoints[k], p, 3 * sizeof(float));
+            if (v <= best) continue;
+            int near = 0;
+            for (int j = 0; j < k && !near; j++) {
+                const float *q = m->keypoints[j];
+                float e = (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) +
+                          (p[2] - q[2]) * (p[2] - q[2]);
+                near = e < 0.04f;
             }
+            if (near) continue;
+            best = v;
+            memcpy(m->keypoints[k], p, 3 * sizeof(float));
         }
     }
     return INV_OK;

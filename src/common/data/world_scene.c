@@ -163,7 +163,7 @@ void world_scene_from_latents(const float latent[WORLD_NLATENTS], int cls,
     sc->spot_cos_outer = cosf(30.0f * (float)M_PI / 180.0f);
     float spot[3];
     world_hsv_to_linear(world_hue(latent[WL_SPOT_HUE]), 0.6f, 1.0f, spot);
-    for (int k = 0; k < 3; k++) sc->spot_rgb[k] = 1.1f * spot[k];
+    for (int k = 0; k < 3; k++) sc->spot_rgb[k] = 1.4f * spot[k];
 
     // White lights, tinted by the colour temperature.
     float tint[3] = {1, 1, 1};
@@ -172,7 +172,7 @@ void world_scene_from_latents(const float latent[WORLD_NLATENTS], int cls,
     normalize3(key);
     memcpy(sc->key_dir, key, sizeof key);
     for (int k = 0; k < 3; k++) {
-        sc->key_rgb[k] = 0.55f * tint[k];
+        sc->key_rgb[k] = 0.35f * tint[k];
         sc->amb_rgb[k] = 0.2f * tint[k];
     }
     float bg[3];
