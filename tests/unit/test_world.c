@@ -4,6 +4,8 @@
 #include "test_util.h"
 
 #include "core/error.h"
+#include "data/bitmap_font.h"
+#include "data/world_preview.h"
 #include "data/world_render.h"
 #include "data/world_sets.h"
 
@@ -496,6 +498,56 @@ static void test_sets_table(void) {
     for (int k = 0; k < 8; k++) CU_ASSERT(bins[k] > 20);
 }
 
+static void test_font(void) {
+    uint8_t img[20 * 10 * 3];
+    memset(img, 0, sizeof img);
+    const uint8_t white[3] = {255, 255, 255};
+    int x = font_draw(img, 20, 10, 1, 1, "a1", 1, white);
+    CU_ASSERT_EQUAL(x, 1 + 2 * FONT_ADVANCE);
+    CU_ASSERT_EQUAL(font_text_width("a1", 2), 22);
+    // 'A' row 0 is ".###.", row 3 is "#####"; '1' row 6 is ".###.".
+    CU_ASSERT_EQUAL(img[(1 * 20 + 1) * 3], 0);
+    CU_ASSERT_EQUAL(img[(1 * 20 + 2) * 3], 255);
+    for (int c = 0; c < 5; c++) CU_ASSERT_EQUAL(img[(4 * 20 + 1 + c) * 3], 255);
+    CU_ASSERT_EQUAL(img[(7 * 20 + 7) * 3], 0);
+    CU_ASSERT_EQUAL(img[(7 * 20 + 8) * 3], 255);
+    // Clipped at the edges without writing outside.
+    font_draw(img, 20, 10, 17, 8, "WW", 3, white);
+    font_draw(img, 20, 10, -9, -9, "?", 3, white);
+}
+
+static void test_preview_sheet(void) {
+    world_config cfg;
+    CU_ASSERT_EQUAL(world_preset("tiny", &cfg), INV_OK);
+    image_u8 sheet;
+    CU_ASSERT_EQUAL(world_preview_build(&model, &cfg, &sheet), INV_OK);
+    CU_ASSERT(sheet.w > 12 * 64 && sheet.h > WS_COUNT * 64);
+    CU_ASSERT_EQUAL(sheet.c, 3);
+    // The first cell of the shape row is the shape set's first image, upscaled 2x.
+    world_example ex;
+    world_example_make(&model, &cfg, WS_SHAPE, 0, &ex);
+    uint8_t img[32 * 32 * 3];
+    CU_ASSERT_EQUAL(world_example_render(&model, &cfg, &ex, img), INV_OK);
+    int found = 0;
+    // Search the row for the cell: the label column is narrower than 200 pixels.
+    for (int y0 = 0; y0 < sheet.h - 64 && !found; y0++)
+        for (int x0 = 0; x0 < 200 && !found; x0++) {
+            int same = 1;
+            for (int y = 0; y < 32 && same; y += 3)
+                for (int x = 0; x < 32 && same; x += 3)
+                    same = memcmp(sheet.data + ((size_t)(y0 + 2 * y) * sheet.w + x0 + 2 * x) * 3,
+                                  img + (y * 32 + x) * 3, 3) == 0;
+            found = same;
+        }
+    CU_ASSERT(found);
+    // Text is drawn: light pixels in the label column.
+    int light = 0;
+    for (int y = 0; y < sheet.h; y++)
+        for (int x = 0; x < 90; x++) light += sheet.data[((size_t)y * sheet.w + x) * 3] > 200;
+    CU_ASSERT(light > 500);
+    world_preview_free(&sheet);
+}
+
 int test_world_register(void) {
     CU_pSuite s = CU_add_suite("world", suite_init, suite_clean);
     if (!s) return -1;
@@ -511,5 +563,7 @@ int test_world_register(void) {
     TEST_ADD(s, test_group_changes);
     TEST_ADD(s, test_blur_and_example_render);
     TEST_ADD(s, test_sets_table);
+    TEST_ADD(s, test_font);
+    TEST_ADD(s, test_preview_sheet);
     return 0;
 }

@@ -22,9 +22,9 @@ typedef struct {
 typedef struct {
     char path[4096];
     int ncid;
-    int writing;      // 1 while created and not yet committed
-    nc_out out;       // writer state
-    int64_t n;        // number of examples
+    int writing; // 1 while created and not yet committed
+    nc_out out;  // writer state
+    int64_t n;   // number of examples
     shard_spec spec;
     int v_image, v_label, v_target, v_group, v_latent; // -1 when absent
 } shard;
