@@ -78,12 +78,35 @@ int world_project(const world_scene *sc, int size, const float p[3], float *px, 
     return z > 0;
 }
 
+// Linear value at which the 8-bit sRGB code steps from k to k + 1 (the decoded midpoint).
+static float srgb_steps[255];
+
+static void srgb_steps_init(void) {
+    for (int k = 0; k < 255; k++) {
+        double c = (k + 0.5) / 255.0;
+        srgb_steps[k] = (float)(c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4));
+    }
+}
+
 void world_encode_srgb(const float *lin, int64_t n, uint8_t *out) {
+    static int ready; // the table is the same whichever thread fills it first
+#pragma omp critical(world_srgb_table)
+    if (!ready) {
+        srgb_steps_init();
+        ready = 1;
+    }
     for (int64_t i = 0; i < n; i++) {
         float v = lin[i];
-        v = v < 0 ? 0 : (v > 1 ? 1 : v);
-        float s = v <= 0.0031308f ? 12.92f * v : 1.055f * powf(v, 1.0f / 2.4f) - 0.055f;
-        out[i] = (uint8_t)(s * 255.0f + 0.5f);
+        // Binary search for the number of steps at or below v: the rounded sRGB code.
+        int lo = 0, hi = 255;
+        while (lo < hi) {
+            int mid = (lo + hi) >> 1;
+            if (srgb_steps[mid] <= v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        out[i] = (uint8_t)lo;
     }
 }
 
@@ -145,6 +168,22 @@ static void shade(const world_scene *sc, const float P[3], const float N_in[3], 
     for (int k = 0; k < 3; k++) c[k] = sc->gain * (alb[k] * diff[k] + spec[k]);
 }
 
+// Shades triangle t at screen barycentrics (b1, b2) with interpolated 1/depth izp, with
+// perspective-correct interpolation of the world position and normal.
+static void shade_point(const world_scene *sc, const float *wpos, const float *wnrm,
+                        const float *viz, int t, float b1, float b2, float izp, float c[3]) {
+    float b0 = 1.0f - b1 - b2;
+    const float *iz = viz + 3 * t;
+    float l[3] = {b0 * iz[0] / izp, b1 * iz[1] / izp, b2 * iz[2] / izp};
+    const float *wp = wpos + (size_t)t * 9, *wn = wnrm + (size_t)t * 9;
+    float P[3], N[3];
+    for (int k = 0; k < 3; k++) {
+        P[k] = l[0] * wp[k] + l[1] * wp[3 + k] + l[2] * wp[6 + k];
+        N[k] = l[0] * wn[k] + l[1] * wn[3 + k] + l[2] * wn[6 + k];
+    }
+    shade(sc, P, N, c);
+}
+
 int world_render(const world_mesh *mesh, const world_scene *sc, int size, int ss, float *rgb,
                  float *coverage, float *depth) {
     if (size < WORLD_MIN_SIZE || size > WORLD_MAX_SIZE)
@@ -189,6 +228,19 @@ int world_render(const world_mesh *mesh, const world_scene *sc, int size, int ss
             viz[3 * t + v] = ok ? 1.0f / z[v] : 0.0f;
         }
         if (!ok) continue;
+        // Back faces of the closed parts are hidden behind front faces: skip them. The
+        // geometric normal is oriented outwards by the corner normals.
+        {
+            const float *p = wpos + (size_t)t * 9, *n = wnrm + (size_t)t * 9;
+            float e1[3] = {p[3] - p[0], p[4] - p[1], p[5] - p[2]};
+            float e2[3] = {p[6] - p[0], p[7] - p[1], p[8] - p[2]};
+            float g[3] = {e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2],
+                          e1[0] * e2[1] - e1[1] * e2[0]};
+            float ns[3] = {n[0] + n[3] + n[6], n[1] + n[4] + n[7], n[2] + n[5] + n[8]};
+            float view[3] = {p[0] - cam.eye[0], p[1] - cam.eye[1], p[2] - cam.eye[2]};
+            float out = dot3(g, ns) >= 0 ? 1.0f : -1.0f;
+            if (out * dot3(g, view) > 0) continue;
+        }
         float area = (sx[1] - sx[0]) * (sy[2] - sy[0]) - (sy[1] - sy[0]) * (sx[2] - sx[0]);
         if (fabsf(area) < 1e-9f) continue;
         float sgn = area > 0 ? 1.0f : -1.0f;
@@ -236,39 +288,61 @@ int world_render(const world_mesh *mesh, const world_scene *sc, int size, int ss
     for (int y = 0; y < size; y++)
         for (int x = 0; x < size; x++) {
             float acc[3] = {0, 0, 0}, cov = 0, dmin = INFINITY;
-            for (int sj = 0; sj < ss; sj++)
-                for (int si = 0; si < ss; si++) {
-                    int j = y * ss + sj, i = x * ss + si;
-                    size_t s = (size_t)j * S + (size_t)i;
-                    float c[3];
-                    int t = tbuf[s];
-                    if (t >= 0) {
-                        float b1 = bary[2 * s], b2 = bary[2 * s + 1], b0 = 1.0f - b1 - b2;
-                        const float *iz = viz + 3 * t;
-                        float izp = izbuf[s];
-                        float l[3] = {b0 * iz[0] / izp, b1 * iz[1] / izp, b2 * iz[2] / izp};
-                        const float *wp = wpos + (size_t)t * 9, *wn = wnrm + (size_t)t * 9;
-                        float P[3], N[3];
-                        for (int k = 0; k < 3; k++) {
-                            P[k] = l[0] * wp[k] + l[1] * wp[3 + k] + l[2] * wp[6 + k];
-                            N[k] = l[0] * wn[k] + l[1] * wn[3 + k] + l[2] * wn[6 + k];
-                        }
-                        shade(sc, P, N, c);
-                        cov += 1;
-                        float d = 1.0f / izp;
+            // A pixel whose samples all lie on one triangle is shaded once, at the mean of
+            // their positions (as multisampling does); other pixels sample by sample.
+            size_t s00 = (size_t)(y * ss) * S + (size_t)(x * ss);
+            int t0 = tbuf[s00], uniform = 1;
+            for (int sj = 0; sj < ss && uniform; sj++)
+                for (int si = 0; si < ss && uniform; si++)
+                    uniform = tbuf[s00 + (size_t)sj * S + (size_t)si] == t0;
+            if (uniform && t0 < 0) { // backdrop only: its vignette at the pixel centre
+                float u = ((float)x + 0.5f) / (float)size - 0.5f;
+                float v = ((float)y + 0.5f) / (float)size - 0.5f;
+                float vig = sc->gain * (1.0f - 0.5f * (u * u + v * v));
+                for (int k = 0; k < 3; k++) acc[k] = sc->bg_rgb[k] * vig;
+            } else if (uniform) {
+                float b1 = 0, b2 = 0, izp = 0;
+                for (int sj = 0; sj < ss; sj++)
+                    for (int si = 0; si < ss; si++) {
+                        size_t s = s00 + (size_t)sj * S + (size_t)si;
+                        b1 += bary[2 * s];
+                        b2 += bary[2 * s + 1];
+                        izp += izbuf[s];
+                        float d = 1.0f / izbuf[s];
                         if (d < dmin) dmin = d;
-                    } else {
-                        float u = ((float)i + 0.5f) / fS - 0.5f, v = ((float)j + 0.5f) / fS - 0.5f;
-                        float vig = sc->gain * (1.0f - 0.5f * (u * u + v * v));
-                        for (int k = 0; k < 3; k++) c[k] = sc->bg_rgb[k] * vig;
                     }
-                    acc[0] += c[0];
-                    acc[1] += c[1];
-                    acc[2] += c[2];
-                }
+                b1 *= inv_n, b2 *= inv_n, izp *= inv_n;
+                shade_point(sc, wpos, wnrm, viz, t0, b1, b2, izp, acc);
+                cov = 1;
+            } else {
+                for (int sj = 0; sj < ss; sj++)
+                    for (int si = 0; si < ss; si++) {
+                        int j = y * ss + sj, i = x * ss + si;
+                        size_t s = (size_t)j * S + (size_t)i;
+                        float c[3];
+                        int t = tbuf[s];
+                        if (t >= 0) {
+                            shade_point(sc, wpos, wnrm, viz, t, bary[2 * s], bary[2 * s + 1],
+                                        izbuf[s], c);
+                            cov += 1;
+                            float d = 1.0f / izbuf[s];
+                            if (d < dmin) dmin = d;
+                        } else {
+                            float u = ((float)i + 0.5f) / fS - 0.5f;
+                            float v = ((float)j + 0.5f) / fS - 0.5f;
+                            float vig = sc->gain * (1.0f - 0.5f * (u * u + v * v));
+                            for (int k = 0; k < 3; k++) c[k] = sc->bg_rgb[k] * vig;
+                        }
+                        acc[0] += c[0];
+                        acc[1] += c[1];
+                        acc[2] += c[2];
+                    }
+                for (int k = 0; k < 3; k++) acc[k] *= inv_n;
+                cov *= inv_n;
+            }
             size_t p = (size_t)y * size + (size_t)x;
-            for (int k = 0; k < 3; k++) rgb[3 * p + k] = acc[k] * inv_n;
-            if (coverage) coverage[p] = cov * inv_n;
+            for (int k = 0; k < 3; k++) rgb[3 * p + k] = acc[k];
+            if (coverage) coverage[p] = cov;
             if (depth) depth[p] = dmin;
         }
     free(izbuf), free(bary), free(tbuf), free(wpos), free(wnrm), free(viz);
