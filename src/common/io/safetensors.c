@@ -199,6 +199,10 @@ static int parse_tensor(st_file *f, const cJSON *entry, st_tensor *t, size_t dat
     return INV_OK;
 }
 
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int parse_metadata(st_file *f, const cJSON *meta) {
     if (!cJSON_IsObject(meta))
         return inv_fail(INV_EFORMAT, "%s: __metadata__ is not a JSON object", f->path);
@@ -212,10 +216,6 @@ static int parse_metadata(st_file *f, const cJSON *meta) {
         if (!cJSON_IsString(item))
             return inv_fail(INV_EFORMAT, "%s: __metadata__ value of '%s' is not a string", f->path,
                             item->string);
-        for (int i = 0; i < f->nmeta; i++)
-            if (strcmp(f->meta_keys[i], item->string) == 0)
-                return inv_fail(INV_EFORMAT, "%s: __metadata__ key '%s' given twice", f->path,
-                                item->string);
         f->meta_keys[f->nmeta] = strdup(item->string);
         f->meta_values[f->nmeta] = strdup(item->valuestring);
         f->nmeta++;
@@ -223,7 +223,17 @@ static int parse_metadata(st_file *f, const cJSON *meta) {
                                                                                    : NULL,
                         strlen(item->valuestring), "safetensors metadata");
     }
-    return INV_OK;
+    // Duplicate keys: sort a copy of the key pointers (O(n log n) for headers of any size).
+    char **sorted = malloc(((size_t)f->nmeta + 1) * sizeof *sorted);
+    INV_CHECK_ALLOC(sorted, ((size_t)f->nmeta + 1) * sizeof *sorted, "safetensors metadata");
+    memcpy(sorted, f->meta_keys, (size_t)f->nmeta * sizeof *sorted);
+    qsort(sorted, (size_t)f->nmeta, sizeof *sorted, cmp_str);
+    int rc = INV_OK;
+    for (int i = 1; i < f->nmeta && rc == INV_OK; i++)
+        if (strcmp(sorted[i - 1], sorted[i]) == 0)
+            rc = inv_fail(INV_EFORMAT, "%s: __metadata__ key '%s' given twice", f->path, sorted[i]);
+    free(sorted);
+    return rc;
 }
 
 static int cmp_by_offset(const void *a, const void *b) {
