@@ -3,6 +3,16 @@
 // target(n, k) float32, group(n) int32, latent(n, 10) float32, plus global text attributes.
 // Create + append in chunks + commit (atomic rename); open + read any index range, validated.
 // Any number of ranks may open the same shard read-only at once.
+//
+// On disk (NetCDF-4, written by shard_create/append/commit):
+//   dimensions  n (UNLIMITED), h, w, c, target_dim (= k, only with target), latent_dim (only
+//               with latent)
+//   variables   image(n, h, w, c) ubyte, chunks (1, h, w, c), zlib level 1, no shuffle
+//               label(n) int, target(n, target_dim) float, group(n) int, latent(n, latent_dim)
+//               float (each optional)
+//   attributes  invar_kind = "shard", invar_version = INVAR_VERSION, plus shard_set_attr's.
+// The reader accepts any name for the second dimension of target and latent, requires the
+// others as above, and rejects NaN/Inf or unwritten (fill-value) rows when they are read.
 #ifndef INVAR_DATA_SHARD_H
 #define INVAR_DATA_SHARD_H
 
@@ -22,9 +32,9 @@ typedef struct {
 typedef struct {
     char path[4096];
     int ncid;
-    int writing;      // 1 while created and not yet committed
-    nc_out out;       // writer state
-    int64_t n;        // number of examples
+    int writing; // 1 while created and not yet committed
+    nc_out out;  // writer state
+    int64_t n;   // number of examples
     shard_spec spec;
     int v_image, v_label, v_target, v_group, v_latent; // -1 when absent
 } shard;
@@ -49,9 +59,14 @@ int shard_read_targets(const shard *s, int64_t start, int64_t count, float *dst)
 int shard_read_groups(const shard *s, int64_t start, int64_t count, int32_t *dst);
 int shard_read_latents(const shard *s, int64_t start, int64_t count, float *dst);
 // Any per-example float variable by name (e.g. --target VAR): (count, *k) values, *k = 1 for a
-// 1-D variable; integer variables are converted. INV_EFORMAT if absent.
+// 1-D variable; integer variables are converted. INV_EFORMAT if absent. dst may be NULL to
+// learn *k only (the range is still checked).
 int shard_read_var_f32(const shard *s, const char *var, int64_t start, int64_t count, float *dst,
                        int64_t *k);
+// Global text attribute; INV_EFORMAT (message naming file and attribute) when absent.
 int shard_get_attr(const shard *s, const char *name, char *buf, size_t size);
+
+#define SHARD_DIM_TARGET "target_dim"
+#define SHARD_DIM_LATENT "latent_dim"
 
 #endif
