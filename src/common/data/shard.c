@@ -80,6 +80,9 @@ static int shard_define(shard *s) {
     INV_CHECK_NC(nc_def_var(ncid, "image", NC_UBYTE, 4, idims, &s->v_image), p);
     INV_CHECK_NC(nc_def_var_chunking(ncid, s->v_image, NC_CHUNKED, ichunks), p);
     INV_CHECK_NC(nc_def_var_deflate(ncid, s->v_image, 0, 1, 1), p);
+    // No fill value for pixels: 255 (the default ubyte fill) is a real pixel, and readers such
+    // as Python's netCDF4 would mask it. Every row is written whole by shard_append.
+    INV_CHECK_NC(nc_def_var_fill(ncid, s->v_image, NC_NOFILL, NULL), p);
     if (sp->with_label) INV_TRY(def_rowvar(s, "label", NC_INT, d_n, -1, 1, &s->v_label));
     if (sp->target_k > 0)
         INV_TRY(def_rowvar(s, "target", NC_FLOAT, d_n, d_t, sp->target_k, &s->v_target));
