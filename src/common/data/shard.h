@@ -2,7 +2,8 @@
 // image(n, h, w, c) uint8 chunked per image with zlib, and optional label(n) int32,
 // target(n, k) float32, group(n) int32, latent(n, 10) float32, plus global text attributes.
 // Create + append in chunks + commit (atomic rename); open + read any index range, validated.
-// Any number of ranks may open the same shard read-only at once.
+// Any number of ranks may open the same shard read-only at once; within one process, call
+// NetCDF (so shard_*) from one thread at a time (see io/ncio.h).
 //
 // On disk (NetCDF-4, written by shard_create/append/commit):
 //   dimensions  n (UNLIMITED), h, w, c, target_dim (= k, only with target), latent_dim (only

@@ -150,7 +150,10 @@ int nc_open_read(const char *path, int *ncid) {
     if (st == NC_EHDFERR || st == NC_EINVAL || st == NC_ENOTBUILT || st == NC_EBADDIM ||
         st == NC_ETRUNC || st == NC_EDIMMETA || st == NC_EVARMETA || st == NC_EATTMETA ||
         st == NC_EFILEMETA)
-        return inv_fail(INV_EFORMAT, "%s: not a valid NetCDF file (truncated or corrupt?): %s",
+        return inv_fail(INV_EFORMAT,
+                        "%s: not a valid NetCDF file (truncated or corrupt?): %s (if the file is "
+                        "whole and on a file system without locks, set "
+                        "HDF5_USE_FILE_LOCKING=FALSE)",
                         path, nc_strerror(st));
     return inv_fail(INV_ENETCDF, "%s: cannot open as NetCDF: %s", path, nc_strerror(st));
 }
