@@ -5,6 +5,7 @@
 //   shard_tool features PATH N D
 //   shard_tool dump PATH | dumpfeat PATH
 //   shard_tool mpiread PATH          (under mpirun: every rank checks its range and the whole)
+//   shard_tool bench PATH N          (times writing and reading N 32x32x3 labelled images)
 #include "core/error.h"
 #include "core/mpi_util.h"
 #include "data/features.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint8_t pixel(int64_t i, int64_t p) {
     return (uint8_t)((i * 37 + p * 11 + (p >> 3)) & 255);
@@ -211,13 +213,54 @@ static int cmd_mpiread(int *argc, char ***argv, const char *path) {
     return ok ? 0 : 1;
 }
 
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+// Writes n 32x32x3 images with labels in batches of 500, then reads them back in batches of 256;
+// prints images per second for each.
+static int cmd_bench(const char *path, int64_t n) {
+    shard_spec sp = {.h = 32, .w = 32, .c = 3, .with_label = 1};
+    int64_t per = 32 * 32 * 3, b = 500;
+    uint8_t *img = malloc((size_t)(b * per));
+    int32_t lab[500];
+    shard s;
+    double t0 = now_s();
+    if (shard_create(&s, path, &sp)) return die("create");
+    for (int64_t first = 0; first < n; first += b) {
+        int64_t count = n - first < b ? n - first : b;
+        for (int64_t i = 0; i < count; i++) {
+            for (int64_t p = 0; p < per; p++) img[i * per + p] = pixel(first + i, p);
+            lab[i] = (int32_t)((first + i) % 10);
+        }
+        if (shard_append(&s, count, img, lab, NULL, NULL, NULL)) return die("append");
+    }
+    if (shard_commit(&s)) return die("commit");
+    double t1 = now_s();
+    if (shard_open(&s, path)) return die("open");
+    for (int64_t first = 0; first < n; first += 256) {
+        int64_t count = n - first < 256 ? n - first : 256;
+        if (shard_read_images(&s, first, count, img) || shard_read_labels(&s, first, count, lab))
+            return die("read");
+    }
+    shard_close(&s);
+    double t2 = now_s();
+    printf("write %.1f read %.1f\n", (double)n / (t1 - t0), (double)n / (t2 - t1));
+    free(img);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 11 && !strcmp(argv[1], "write")) return cmd_write(argv + 2);
     if (argc >= 5 && !strcmp(argv[1], "features")) return cmd_features(argv + 2);
     if (argc >= 3 && !strcmp(argv[1], "dump")) return cmd_dump(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "dumpfeat")) return cmd_dumpfeat(argv[2]);
     if (argc >= 3 && !strcmp(argv[1], "mpiread")) return cmd_mpiread(&argc, &argv, argv[2]);
-    fprintf(stderr, "usage: shard_tool write PATH N H W C TARGET_K LATENT_K LABEL GROUP | "
-                    "features PATH N D | dump PATH | dumpfeat PATH | mpiread PATH\n");
+    if (argc >= 4 && !strcmp(argv[1], "bench")) return cmd_bench(argv[2], atoll(argv[3]));
+    fprintf(stderr,
+            "usage: shard_tool write PATH N H W C TARGET_K LATENT_K LABEL GROUP | "
+            "features PATH N D | dump PATH | dumpfeat PATH | mpiread PATH | bench PATH N\n");
     return 2;
 }
