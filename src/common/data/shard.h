@@ -40,20 +40,28 @@ typedef struct {
     int v_image, v_label, v_target, v_group, v_latent; // -1 when absent
 } shard;
 
+// Starts writing PATH.tmp.PID (h, w in 1..65535, c in {1, 3, 4}; INV_EINVAL otherwise).
 int shard_create(shard *s, const char *path, const shard_spec *spec);
 // Appends `count` examples; arrays for absent variables must be NULL, present ones non-NULL.
 // images: (count, h, w, c) uint8; labels: (count); targets: (count, k); groups: (count);
 // latents: (count, latent_k).
 int shard_append(shard *s, int64_t count, const uint8_t *images, const int32_t *labels,
                  const float *targets, const int32_t *groups, const float *latents);
-int shard_set_attr(shard *s, const char *name, const char *value); // global text attribute
+// Global text attribute (dataset, source, seed ...) while writing; invar_kind and invar_version
+// are reserved.
+int shard_set_attr(shard *s, const char *name, const char *value);
+// Closes and renames the temporary file to the final name (which it replaces).
 int shard_commit(shard *s);
+// Closes and removes the temporary file; nothing appears under the final name.
 void shard_abort(shard *s);
 
-// Opens and validates (variables, types, dimensions, sizes) a shard for reading.
+// Opens and validates (variables, types, dimensions, sizes) a shard for reading; fills s->n and
+// s->spec (which optional variables exist, target_k, latent_k). On failure s is closed.
 int shard_open(shard *s, const char *path);
 void shard_close(shard *s);
-// Range reads: [start, start + count) must lie in [0, n).
+// Range reads: [start, start + count) must lie in [0, n) (INV_ERANGE otherwise); reading an
+// absent variable, a NaN/Inf or an unwritten row is INV_EFORMAT naming the variable and row.
+// Not allowed while the shard is being written.
 int shard_read_images(const shard *s, int64_t start, int64_t count, uint8_t *dst);
 int shard_read_labels(const shard *s, int64_t start, int64_t count, int32_t *dst);
 int shard_read_targets(const shard *s, int64_t start, int64_t count, float *dst);
