@@ -14,6 +14,8 @@ typedef struct {
 } image_u8;
 
 enum { IMAGE_MAX_SIDE = 65535 };
+// Decoders refuse images of more pixels than this (a 3-channel buffer of 768 MiB).
+#define IMAGE_MAX_PIXELS ((uint64_t)1 << 28)
 
 int image_alloc(image_u8 *img, int w, int h, int c); // zeroed
 void image_free(image_u8 *img);
