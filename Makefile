@@ -153,10 +153,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_O := $(O)/fuzz
 fuzz:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) BIN=$(FUZZ_O)/bin CC=$(CLANG) \
-	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libinvar.a >/dev/null
+	  WARN="$(WARN) -Wno-unknown-warning-option" CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libinvar.a >/dev/null
 	@set -e; for src in $(FUZZ_SRC); do \
 	  name=$$(basename $$src .c); \
-	  $(CLANG) $(CFLAGS_BASE) -Wno-unused-command-line-argument -O1 -g -fsanitize=fuzzer,address,undefined $(DEFS) \
+	  $(CLANG) $(CFLAGS_BASE) -Wno-unknown-warning-option -Wno-unused-command-line-argument -O1 -g -fsanitize=fuzzer,address,undefined $(DEFS) \
 	    $$src $(FUZZ_O)/libinvar.a -o $(FUZZ_O)/$$name $(LIBS); \
 	  mkdir -p $(FUZZ_O)/corpus-$$name; \
 	  seeds=tests/fuzz/seeds/$${name#fuzz_}; \
