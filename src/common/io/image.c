@@ -90,7 +90,22 @@ typedef struct {
     struct jpeg_decompress_struct cinfo;
     jpeg_catch err;
     image_u8 out;
+    uint8_t *cmyk_row; // (w, 4) when decoding CMYK/YCCK
 } jpeg_job;
+
+// CMYK JPEG -> RGB as PIL: Adobe polarity (stored inverted, "CMYK;I"), then PIL's cmyk2rgb:
+// nk = 255 - k, channel = nk - c * nk / 255 (rounded as PIL's MULDIV255).
+static void cmyk_to_rgb(const uint8_t *in, uint8_t *out, int w) {
+    for (int x = 0; x < w; x++, in += 4, out += 3) {
+        int nk = 255 - (255 - in[3]);
+        for (int k = 0; k < 3; k++) {
+            int c = 255 - in[k];
+            int t = c * nk + 128;
+            int v = nk - (((t >> 8) + t) >> 8);
+            out[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
 
 static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, image_u8 *img) {
     jpeg_job *job = calloc(1, sizeof *job);
@@ -109,12 +124,8 @@ static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, imag
     jpeg_mem_src(&job->cinfo, bytes, (unsigned long)size);
     jpeg_read_header(&job->cinfo, TRUE);
     J_COLOR_SPACE cs = job->cinfo.jpeg_color_space;
-    if (cs == JCS_CMYK || cs == JCS_YCCK) {
-        rc = inv_fail(INV_EUNSUPPORTED,
-                      "%s: CMYK/YCCK JPEG is not supported (convert it to RGB first)", name);
-        goto done;
-    }
-    if (cs != JCS_GRAYSCALE && cs != JCS_YCbCr && cs != JCS_RGB) {
+    int cmyk = cs == JCS_CMYK || cs == JCS_YCCK;
+    if (!cmyk && cs != JCS_GRAYSCALE && cs != JCS_YCbCr && cs != JCS_RGB) {
         rc = inv_fail(INV_EUNSUPPORTED,
                       "%s: JPEG colour space %d with %d components is not supported", name, (int)cs,
                       job->cinfo.num_components);
@@ -124,9 +135,9 @@ static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, imag
         rc = INV_EFORMAT;
         goto done;
     }
-    job->cinfo.out_color_space = JCS_RGB;
+    job->cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(&job->cinfo);
-    if (job->cinfo.output_components != 3) {
+    if (job->cinfo.output_components != (cmyk ? 4 : 3)) {
         rc = inv_fail(INV_EFORMAT, "%s: JPEG decoder gave %d components", name,
                       job->cinfo.output_components);
         goto done;
@@ -135,9 +146,21 @@ static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, imag
         rc, image_alloc(&job->out, (int)job->cinfo.output_width, (int)job->cinfo.output_height, 3),
         done);
     size_t stride = (size_t)job->out.w * 3;
+    if (cmyk) {
+        job->cmyk_row = malloc((size_t)job->out.w * 4);
+        if (!job->cmyk_row) {
+            rc = inv_fail(INV_ENOMEM, "%s: out of memory", name);
+            goto done;
+        }
+    }
     while (job->cinfo.output_scanline < job->cinfo.output_height) {
-        JSAMPROW row = job->out.data + (size_t)job->cinfo.output_scanline * stride;
-        jpeg_read_scanlines(&job->cinfo, &row, 1);
+        uint8_t *out = job->out.data + (size_t)job->cinfo.output_scanline * stride;
+        JSAMPROW row = cmyk ? job->cmyk_row : out;
+        if (jpeg_read_scanlines(&job->cinfo, &row, 1) != 1) {
+            rc = inv_fail(INV_EFORMAT, "%s: JPEG decoder returned no scanline", name);
+            goto done;
+        }
+        if (cmyk) cmyk_to_rgb(job->cmyk_row, out, job->out.w);
     }
     jpeg_finish_decompress(&job->cinfo);
     *img = job->out;
@@ -145,6 +168,7 @@ static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, imag
 done:
     jpeg_destroy_decompress(&job->cinfo);
     image_free(&job->out);
+    free(job->cmyk_row);
     free(job);
     return rc;
 }
