@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # image_pil.sh: invar's JPEG/PNG decoding against PIL's Image.open(f).convert("RGB") on images
 # made by PIL at test time (JPEG baseline/progressive/gray/CMYK at quality 90; PNG 1, L, LA, P, P with
-# transparency, RGB, RGBA, I;16), and PNGs written by invar read back identically by PIL.
+# transparency, RGB, RGBA, I;16, and hand-made 16-bit RGB, RGBA, LA), and PNGs written by invar read back identically by PIL.
 source "$(dirname "$0")/../lib.sh"
 SRC=${INVAR_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
@@ -41,6 +41,20 @@ Image.fromarray(rgba, "RGBA").save(f"{d}/RGBA.png")
 i16 = (x * 1200 + y * 3).astype(np.uint16)
 i16[0, :10] = np.arange(10) * 30  # some values below 256
 Image.fromarray(i16).save(f"{d}/I16.png")
+# 16-bit RGB, RGBA and LA (PIL cannot write them): written by hand, big-endian samples.
+import struct, zlib
+def chunk(t, b):
+    return struct.pack(">I", len(b)) + t + b + struct.pack(">I", zlib.crc32(t + b) & 0xffffffff)
+def png16(path, arr, color_type):
+    hh, ww = arr.shape[:2]
+    rows = b"".join(b"\0" + arr[r].astype(">u2").tobytes() for r in range(hh))
+    ihdr = struct.pack(">IIBBBBB", ww, hh, 16, color_type, 0, 0, 0)
+    open(path, "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) +
+                           chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+wide = rng.integers(0, 65536, (h, w, 4)).astype(np.uint16)
+png16(f"{d}/RGB16.png", wide[:, :, :3], 2)
+png16(f"{d}/RGBA16.png", wide, 6)
+png16(f"{d}/LA16.png", wide[:, :, :2], 4)
 PY
 
 compare() { # compare FILE: invar's decoding == PIL's convert("RGB"), exactly
@@ -60,7 +74,7 @@ assert diff.max() == 0, f"{(diff > 0).sum()} bytes differ, max {diff.max()}"
 PY
 }
 for f in base.jpg prog.jpg s444.jpg gray.jpg cmyk.jpg L.png bilevel.png LA.png P.png Ptrans.png \
-    Ltrans.png RGB.png RGBA.png I16.png; do
+    Ltrans.png RGB.png RGBA.png I16.png RGB16.png RGBA16.png LA16.png; do
     ok "$f decodes as PIL's convert(\"RGB\")" compare "$f"
 done
 

@@ -86,9 +86,22 @@ static void jpeg_no_output(j_common_ptr cinfo) {
     (void)cinfo;
 }
 
+// Progressive JPEGs of absurdly many scans take unbounded time: refuse them (libjpeg-turbo's
+// own tools use the same guard).
+enum { JPEG_MAX_SCANS = 1000 };
+static void jpeg_on_progress(j_common_ptr cinfo) {
+    j_decompress_ptr d = (j_decompress_ptr)cinfo;
+    if (d->is_decompressor && d->input_scan_number > JPEG_MAX_SCANS) {
+        jpeg_catch *c = (jpeg_catch *)cinfo->err;
+        snprintf(c->msg, sizeof c->msg, "more than %d scans", JPEG_MAX_SCANS);
+        longjmp(c->jump, 1);
+    }
+}
+
 typedef struct {
     struct jpeg_decompress_struct cinfo;
     jpeg_catch err;
+    struct jpeg_progress_mgr progress;
     image_u8 out;
     uint8_t *cmyk_row; // (w, 4) when decoding CMYK/YCCK
 } jpeg_job;
@@ -120,6 +133,8 @@ static int decode_jpeg(const uint8_t *bytes, size_t size, const char *name, imag
         goto done;
     }
     jpeg_create_decompress(&job->cinfo);
+    job->progress.progress_monitor = jpeg_on_progress;
+    job->cinfo.progress = &job->progress;
     job->cinfo.mem->max_memory_to_use = JPEG_MAX_MEMORY;
     jpeg_mem_src(&job->cinfo, bytes, (unsigned long)size);
     jpeg_read_header(&job->cinfo, TRUE);
