@@ -463,7 +463,7 @@ static int list_dir(const char *dir, strvec *names) {
         }
     }
     closedir(d);
-    qsort(names->v, names->n, sizeof *names->v, cmp_str);
+    if (names->n > 1) qsort(names->v, names->n, sizeof *names->v, cmp_str);
     return INV_OK;
 }
 
