@@ -1,12 +1,14 @@
 // image_tool.c: a small helper for tests/parity/image_pil.sh, built by that script against
 // libinvar: `decode IN OUT.raw` writes the decoded RGB bytes and prints "W H";
-// `pattern C OUT.png` writes a W=23 x H=11 test pattern with C channels through the PNG writer.
+// `pattern C OUT.png` writes a W=23 x H=11 test pattern with C channels through the PNG writer;
+// `bench IN N` decodes IN from memory N times and prints milliseconds per decode.
 #include "core/error.h"
 #include "io/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int main(int argc, char **argv) {
     if (argc == 4 && strcmp(argv[1], "decode") == 0) {
@@ -44,6 +46,28 @@ int main(int argc, char **argv) {
         image_free(&img);
         return 0;
     }
-    fprintf(stderr, "usage: image_tool decode IN OUT.raw | pattern C OUT.png\n");
+    if (argc == 4 && strcmp(argv[1], "bench") == 0) {
+        // Reads the file once, then decodes it N times from memory; prints ms per decode.
+        FILE *f = fopen(argv[2], "rb");
+        if (!f) return 1;
+        static unsigned char buf[1 << 24];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        int reps = atoi(argv[3]);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int r = 0; r < reps; r++) {
+            image_u8 img;
+            if (image_decode_memory(buf, n, argv[2], &img) != 0) {
+                fprintf(stderr, "error: %s\n", inv_errmsg());
+                return 1;
+            }
+            image_free(&img);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("%.4f\n", ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6) / reps);
+        return 0;
+    }
+    fprintf(stderr, "usage: image_tool decode IN OUT.raw | pattern C OUT.png | bench IN N\n");
     return 2;
 }
