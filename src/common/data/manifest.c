@@ -256,16 +256,16 @@ static int build_manifest(recvec *recs, const char *name, const char *base_dir, 
     int regression = ncol > 2;
     int names = 0;
     if (ncol == 2) {
-        int n_int = 0, n_num = 0;
+        size_t n_int = 0, n_num = 0;
         long long iv;
         for (size_t i = 0; i < n; i++) {
             const char *f = recs->v[first + i].fields.v[1];
-            n_int += parse_label_int(f, &iv);
-            n_num += parse_number(f, &dv);
+            n_int += (size_t)parse_label_int(f, &iv);
+            n_num += (size_t)parse_number(f, &dv);
         }
-        if ((size_t)n_int == n) {
+        if (n_int == n) {
             regression = 0;
-        } else if ((size_t)n_num == n) {
+        } else if (n_num == n) {
             regression = 1;
         } else if (n_num == 0) {
             names = 1;
