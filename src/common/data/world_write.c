@@ -25,11 +25,13 @@ static int set_attrs(shard *s, const world_config *cfg, int id) {
     snprintf(buf, sizeof buf, "%d", cfg->size);
     INV_TRY(shard_set_attr(s, "size", buf));
     int ss = world_supersampling(cfg->size);
-    snprintf(buf, sizeof buf,
-             "perspective camera, z-buffer rasteriser of triangle meshes, %dx%d samples per "
-             "pixel (box filter), Phong shading: ambient + white key light + coloured spotlight "
-             "with a cone, sRGB output",
-             ss, ss);
+    snprintf(
+        buf, sizeof buf,
+        "perspective camera, z-buffer rasteriser of triangle meshes, %dx%d coverage samples per "
+        "pixel (box filter; shaded once where one triangle covers the pixel), Phong shading: "
+        "ambient + white key light + coloured spotlight "
+        "with a cone, sRGB output",
+        ss, ss);
     INV_TRY(shard_set_attr(s, "renderer", buf));
     size_t len = 0;
     buf[0] = 0;
