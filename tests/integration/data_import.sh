@@ -18,7 +18,8 @@ for name, n in [("data_batch_%d.bin" % b, 7) for b in range(1, 6)] + [("test_bat
 open(f"{d}/batches.meta.txt", "w").write("\n".join(
     "airplane automobile bird cat deer dog frog horse ship truck".split()) + "\n\n")
 PY
-ok "import cifar10 (np 1)" $BIN/invar-data import cifar10 "$T/cifar" --out "$T/c1.nc"
+ok "import cifar10 (np 1)" $MPIRUN -np 1 $BIN/invar-data import cifar10 "$T/cifar" --out "$T/c1.nc"
+ok "import cifar10 (no mpirun)" $BIN/invar-data import cifar10 "$T/cifar" --out "$T/c0.nc"
 ok "import cifar10 (np 2)" $MPIRUN -np 2 $BIN/invar-data import cifar10 "$T/cifar" --out "$T/c2.nc" --block 3
 ok "inspect cifar shard" $BIN/invar-data inspect "$T/c1.nc"
 ok "inspect says 40 images" grep -q "40 images of 32x32x3" "$T/last.log"
@@ -109,6 +110,34 @@ expect_fail "inspect a text file" "text.txt: not a NetCDF, safetensors, JPEG or 
 expect_fail "inspect a missing file" "nofile.nc" $BIN/invar-data inspect "$T/nofile.nc"
 ok "inspect a PNG" $BIN/invar-data inspect "$T/folder/cat/0.png"
 ok "inspect names the size" grep -q "16 x 12 pixels" "$T/last.log"
+
+# Inspect: a feature file, a result-like NetCDF file and a safetensors checkpoint made in Python.
+$PYTHON - "$T" <<'PY'
+import sys, json, struct, numpy as np, netCDF4
+t = sys.argv[1]
+ds = netCDF4.Dataset(f"{t}/feat.nc", "w", format="NETCDF4")
+ds.createDimension("n", 4); ds.createDimension("d", 3)
+ds.createVariable("feature", "f4", ("n", "d"))[:] = np.arange(12, dtype=np.float32).reshape(4, 3)
+ds.invar_kind = "features"; ds.source = "shape.nc"; ds.close()
+ds = netCDF4.Dataset(f"{t}/res.nc", "w", format="NETCDF4")
+ds.createDimension("task", 2); ds.createDimension("l2", 3)
+v = ds.createVariable("score", "f8", ("task", "l2")); v[:] = [[0.1, np.nan, 0.3], [1, 2, 3]]
+ds.invar_kind = "linear_probe"; ds.close()
+a = np.arange(6, dtype=np.float32).reshape(2, 3)
+hdr = json.dumps({"__metadata__": {"arch": "resnet18"},
+                  "fc.weight": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 24]}}).encode()
+hdr += b" " * (-len(hdr) % 8)
+open(f"{t}/ck.safetensors", "wb").write(struct.pack("<Q", len(hdr)) + hdr + a.tobytes())
+open(f"{t}/bad.safetensors", "wb").write(struct.pack("<Q", len(hdr)) + hdr + a.tobytes()[:20])
+PY
+ok "inspect a feature file" $BIN/invar-data inspect "$T/feat.nc"
+ok "inspect says features and source" grep -q "feature file, 4 rows x 3 features, source shape.nc" "$T/last.log"
+ok "inspect a result file" $BIN/invar-data inspect "$T/res.nc"
+ok "inspect lists the result variable and counts NaN" grep -q "1 NaN or infinite values" "$T/last.log"
+ok "inspect a checkpoint" $BIN/invar-data inspect "$T/ck.safetensors"
+ok "inspect lists tensors and metadata" bash -c "grep -q 'fc.weight.*F32.*(2, 3)' '$T/last.log' && grep -q 'metadata arch = resnet18' '$T/last.log'"
+expect_fail "inspect a truncated checkpoint" "bad.safetensors" $BIN/invar-data inspect "$T/bad.safetensors"
+expect_fail "inspect several files: one bad one fails the run" "trunc.nc" $BIN/invar-data inspect "$T/c1.nc" "$T/trunc.nc"
 
 # Usage errors.
 expect_fail "unknown source kind" "unknown source kind 'mnist'" $BIN/invar-data import mnist x --out "$T/x.nc"
