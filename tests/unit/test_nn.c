@@ -7,6 +7,7 @@
 
 #include "nn/backend.h"
 #include "nn/batchnorm.h"
+#include "nn/checkpoint.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
 #include "nn/params.h"
@@ -398,6 +399,58 @@ static void test_resnet_backends(void) {
     resnet_free(b);
 }
 
+static void test_checkpoint_roundtrip(void) {
+    resnet_config cfg;
+    resnet *a, *b;
+    CU_ASSERT_EQUAL_FATAL(resnet_config_parse(&cfg, "resnet18", "small", 10), 0);
+    CU_ASSERT_EQUAL_FATAL(resnet_create(&a, &cfg, ref_be), 0);
+    CU_ASSERT_EQUAL_FATAL(resnet_create(&b, &cfg, ref_be), 0);
+    resnet_init_random(a, 11);
+    nn_params *pa = resnet_params(a), *pb = resnet_params(b);
+    pa->data[pa->n_trainable + 3] = 0.25f; // a running mean
+    *params_count(pa, params_find(pa, "layer2.1.bn1.num_batches_tracked")) = 12345;
+    const char *path = test_path("r18.safetensors");
+    CU_ASSERT_EQUAL_FATAL(nn_checkpoint_save(pa, path, "resnet18"), 0);
+    const char *prefix = NULL;
+    CU_ASSERT_EQUAL(nn_checkpoint_load(pb, path, NULL, 0, &prefix), 0);
+    CU_ASSERT_STRING_EQUAL(prefix, "");
+    CU_ASSERT_EQUAL(memcmp(pa->data, pb->data, sizeof(float) * (pa->n_trainable + pa->n_buffer)),
+                    0);
+    CU_ASSERT_EQUAL(*params_count(pb, params_find(pb, "layer2.1.bn1.num_batches_tracked")), 12345);
+    // a backbone without a head loads it with ignore_head, not without
+    resnet *c;
+    resnet_config cb = cfg;
+    cb.num_classes = 0;
+    CU_ASSERT_EQUAL_FATAL(resnet_create(&c, &cb, ref_be), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), path, NULL, 1, NULL), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), path, NULL, 0, NULL), INV_EFORMAT);
+    CU_ASSERT(strstr(inv_errmsg(), "unexpected: fc.weight") != NULL);
+    // under a MoCo prefix
+    st_writer *w;
+    CU_ASSERT_EQUAL_FATAL(st_writer_new(&w), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_add(w, pa, "encoder_q."), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_add(w, pa, "encoder_k."), 0);
+    const char *mpath = test_path("moco.safetensors");
+    CU_ASSERT_EQUAL(st_writer_write(w, mpath), 0);
+    st_writer_free(w);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), mpath, NULL, 1, &prefix), 0);
+    CU_ASSERT_STRING_EQUAL(prefix, "encoder_q.");
+    // truncated and garbage files fail with the file's name
+    size_t size;
+    unsigned char *bytes = test_read_file(path, &size);
+    CU_ASSERT_FATAL(bytes != NULL);
+    const char *tpath = test_path("truncated.safetensors");
+    CU_ASSERT_EQUAL(test_write_file(tpath, bytes, size / 2), 0);
+    CU_ASSERT_NOT_EQUAL(nn_checkpoint_load(pb, tpath, NULL, 0, NULL), 0);
+    CU_ASSERT(strstr(inv_errmsg(), "truncated.safetensors") != NULL);
+    CU_ASSERT_EQUAL(test_write_file(tpath, "not a checkpoint", 16), 0);
+    CU_ASSERT_NOT_EQUAL(nn_checkpoint_load(pb, tpath, NULL, 0, NULL), 0);
+    free(bytes);
+    resnet_free(a);
+    resnet_free(b);
+    resnet_free(c);
+}
+
 int test_nn_register(void) {
     CU_pSuite s = CU_add_suite("nn", suite_init, suite_clean);
     if (!s) return -1;
@@ -409,5 +462,6 @@ int test_nn_register(void) {
     TEST_ADD(s, test_sgd_and_schedules);
     TEST_ADD(s, test_resnet_definition);
     TEST_ADD(s, test_resnet_backends);
+    TEST_ADD(s, test_checkpoint_roundtrip);
     return 0;
 }
