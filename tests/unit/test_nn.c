@@ -63,20 +63,76 @@ static void check_conv_case(int n, int cin, int h, int w, int cout, int k, int s
     float *gx1 = randv(xs, 5), *gx2 = randv(xs, 5);
     float *gw1 = malloc(sizeof(float) * ws), *gw2 = malloc(sizeof(float) * ws);
     float *gb1 = malloc(sizeof(float) * cout), *gb2 = malloc(sizeof(float) * cout);
+    // the cpu backend keeps activations in its own layout (channel-blocked where it can)
+    float *xb = malloc(sizeof(float) * xs), *gyb = malloc(sizeof(float) * ys);
+    float *tmp = malloc(sizeof(float) * (xs > ys ? xs : ys));
+    int hw_in = h * w, hw_out = g.ho * g.wo;
+    nn_layout_from_plain(cpu_be, n, cin, hw_in, x, xb);
+    nn_layout_from_plain(cpu_be, n, cout, hw_out, gy, gyb);
     CU_ASSERT_EQUAL(ref_be->conv_forward(ref_be, &g, x, wt, bias ? b : NULL, relu, y1), 0);
-    CU_ASSERT_EQUAL(cpu_be->conv_forward(cpu_be, &g, x, wt, bias ? b : NULL, relu, y2), 0);
+    CU_ASSERT_EQUAL(cpu_be->conv_forward(cpu_be, &g, xb, wt, bias ? b : NULL, relu, tmp), 0);
+    nn_layout_to_plain(cpu_be, n, cout, hw_out, tmp, y2);
     CU_ASSERT(relerr(y2, y1, ys) < 1e-5);
     // accumulate into a non-zero gx (as the downsample shortcut does)
     CU_ASSERT_EQUAL(ref_be->conv_backward_data(ref_be, &g, gy, wt, gx1, 1), 0);
-    CU_ASSERT_EQUAL(cpu_be->conv_backward_data(cpu_be, &g, gy, wt, gx2, 1), 0);
+    nn_layout_from_plain(cpu_be, n, cin, hw_in, gx2, tmp);
+    CU_ASSERT_EQUAL(cpu_be->conv_backward_data(cpu_be, &g, gyb, wt, tmp, 1), 0);
+    nn_layout_to_plain(cpu_be, n, cin, hw_in, tmp, gx2);
     CU_ASSERT(relerr(gx2, gx1, xs) < 1e-5);
     CU_ASSERT_EQUAL(ref_be->conv_backward_data(ref_be, &g, gy, wt, gx1, 0), 0);
-    CU_ASSERT_EQUAL(cpu_be->conv_backward_data(cpu_be, &g, gy, wt, gx2, 0), 0);
+    CU_ASSERT_EQUAL(cpu_be->conv_backward_data(cpu_be, &g, gyb, wt, tmp, 0), 0);
+    nn_layout_to_plain(cpu_be, n, cin, hw_in, tmp, gx2);
     CU_ASSERT(relerr(gx2, gx1, xs) < 1e-5);
     CU_ASSERT_EQUAL(ref_be->conv_backward_weights(ref_be, &g, x, gy, gw1, bias ? gb1 : NULL), 0);
-    CU_ASSERT_EQUAL(cpu_be->conv_backward_weights(cpu_be, &g, x, gy, gw2, bias ? gb2 : NULL), 0);
+    CU_ASSERT_EQUAL(cpu_be->conv_backward_weights(cpu_be, &g, xb, gyb, gw2, bias ? gb2 : NULL), 0);
     CU_ASSERT(relerr(gw2, gw1, ws) < 1e-5);
     if (bias) CU_ASSERT(relerr(gb2, gb1, cout) < 1e-5);
+    // batch norm (+ReLU) and pools in the cpu layout agree with the plain code
+    if (!bias) {
+        float *gam = randv(cout, 6), *bet = randv(cout, 7), st[6][64], gg[2][64], gbt[2][64];
+        float *p1 = malloc(sizeof(float) * ys), *p2 = malloc(sizeof(float) * ys);
+        float *q1 = malloc(sizeof(float) * ys), *q2 = malloc(sizeof(float) * ys);
+        bn_forward_train_cpu(NULL, n, cout, hw_out, y1, gam, bet, 1e-5f, 1, p1, st[0], st[1],
+                             st[2]);
+        nn_layout_from_plain(cpu_be, n, cout, hw_out, y1, q1);
+        bn_forward_train_cpu(cpu_be, n, cout, hw_out, q1, gam, bet, 1e-5f, 1, q2, st[3], st[4],
+                             st[5]);
+        nn_layout_to_plain(cpu_be, n, cout, hw_out, q2, p2);
+        CU_ASSERT(relerr(p2, p1, ys) < 1e-6);
+        CU_ASSERT(relerr(st[4], st[1], cout) < 1e-6);
+        bn_backward_cpu(NULL, n, cout, hw_out, y1, p1, gy, gam, st[0], st[2], 1, p1, gg[0], gbt[0]);
+        bn_backward_cpu(cpu_be, n, cout, hw_out, q1, q2, gyb, gam, st[3], st[5], 1, q2, gg[1],
+                        gbt[1]);
+        nn_layout_to_plain(cpu_be, n, cout, hw_out, q2, p2);
+        CU_ASSERT(relerr(p2, p1, ys) < 1e-5);
+        CU_ASSERT(relerr(gg[1], gg[0], cout) < 1e-5 && relerr(gbt[1], gbt[0], cout) < 1e-5);
+        nn_pool_geom pg;
+        if (nn_pool_geom_init(&pg, n, cout, g.ho, g.wo, 3, 2, 1) == 0) {
+            int64_t ps = (int64_t)n * cout * pg.ho * pg.wo;
+            float *m1 = malloc(sizeof(float) * ps), *m2 = malloc(sizeof(float) * ps);
+            int32_t *a1 = malloc(sizeof(int32_t) * ps), *a2 = malloc(sizeof(int32_t) * ps);
+            ref_be->maxpool_forward(ref_be, &pg, y1, m1, a1);
+            cpu_be->maxpool_forward(cpu_be, &pg, q1, q2, a2);
+            nn_layout_to_plain(cpu_be, n, cout, pg.ho * pg.wo, q2, m2);
+            CU_ASSERT(relerr(m2, m1, ps) == 0);
+            ref_be->maxpool_backward(ref_be, &pg, m1, a1, p1);
+            cpu_be->maxpool_backward(cpu_be, &pg, q2, a2, q1);
+            nn_layout_to_plain(cpu_be, n, cout, hw_out, q1, p2);
+            CU_ASSERT(relerr(p2, p1, ys) == 0);
+            free(m1), free(m2), free(a1), free(a2);
+        }
+        float f1[64 * 4], f2[64 * 4];
+        ref_be->avgpool_forward(ref_be, n, cout, hw_out, y1, f1);
+        nn_layout_from_plain(cpu_be, n, cout, hw_out, y1, q1);
+        cpu_be->avgpool_forward(cpu_be, n, cout, hw_out, q1, f2);
+        CU_ASSERT(relerr(f2, f1, n * cout) < 1e-6);
+        ref_be->avgpool_backward(ref_be, n, cout, hw_out, f1, p1);
+        cpu_be->avgpool_backward(cpu_be, n, cout, hw_out, f1, q1);
+        nn_layout_to_plain(cpu_be, n, cout, hw_out, q1, p2);
+        CU_ASSERT(relerr(p2, p1, ys) == 0);
+        free(gam), free(bet), free(p1), free(p2), free(q1), free(q2);
+    }
+    free(xb), free(gyb), free(tmp);
     free(x), free(wt), free(b), free(gy), free(y1), free(y2), free(gx1), free(gx2);
     free(gw1), free(gw2), free(gb1), free(gb2);
 }
@@ -88,7 +144,9 @@ static void test_conv_backends_agree(void) {
     check_conv_case(3, 6, 11, 11, 10, 7, 2, 3, 0, 0); // stem-like, odd size
     check_conv_case(2, 16, 8, 8, 24, 1, 2, 0, 0, 0);  // strided 1x1 (downsample)
     check_conv_case(2, 9, 6, 5, 11, 3, 2, 1, 1, 1);
-    check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0);
+    check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0); // blocked layout in the cpu backend
+    check_conv_case(2, 64, 5, 5, 32, 1, 2, 0, 0, 0);
+    check_conv_case(1, 16, 1, 1, 48, 3, 1, 1, 0, 0);
 }
 
 static void test_conv_finite_differences(void) {

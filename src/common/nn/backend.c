@@ -27,6 +27,33 @@ int nn_backend_parse(const char *name, nn_backend_kind *kind) {
     return INV_OK;
 }
 
+int nn_act_block(const nn_backend *be, int c) {
+    return (be && be->act_block > 1 && c % be->act_block == 0) ? be->act_block : 1;
+}
+
+void nn_layout_to_plain(const nn_backend *be, int n, int c, int hw, const float *src, float *dst) {
+    int b = nn_act_block(be, c);
+    int64_t chw = (int64_t)c * hw;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+            for (int j = 0; j < hw; j++)
+                dst[i * chw + (int64_t)ch * hw + j] =
+                    src[i * chw + ((int64_t)(ch / b) * hw + j) * b + ch % b];
+}
+
+void nn_layout_from_plain(const nn_backend *be, int n, int c, int hw, const float *src,
+                          float *dst) {
+    int b = nn_act_block(be, c);
+    int64_t chw = (int64_t)c * hw;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int ch = 0; ch < c; ch++)
+            for (int j = 0; j < hw; j++)
+                dst[i * chw + ((int64_t)(ch / b) * hw + j) * b + ch % b] =
+                    src[i * chw + (int64_t)ch * hw + j];
+}
+
 static void destroy_plain(nn_backend *be) {
     free(be);
 }
@@ -36,6 +63,7 @@ int nn_backend_create(nn_backend **out, nn_backend_kind kind) {
     nn_backend *be = calloc(1, sizeof *be);
     INV_CHECK_ALLOC(be, sizeof *be, "backend");
     be->name = "reference";
+    be->act_block = 1;
     be->conv_forward = conv_forward_ref;
     be->conv_backward_data = conv_backward_data_ref;
     be->conv_backward_weights = conv_backward_weights_ref;

@@ -32,6 +32,10 @@ typedef struct nn_backend nn_backend;
 struct nn_backend {
     const char *name; // "reference" or "cpu"
     void *state;      // backend-private (primitive caches ...)
+    // Activation layout: 1 = NCHW; B > 1 = channel-blocked (oneDNN's nChw16c for B = 16): an
+    // activation of c channels with c % B == 0 is stored as (n, c / B, h, w, B). Tensors the
+    // callers see (network input, pooled features, weights) are always plain; see nn_act_block.
+    int act_block;
 
     // y (n, cout, ho, wo) = conv(x (n, cin, h, w), w (cout, cin, k, k)) + b (cout) (b may be
     // NULL); relu != 0 applies max(0, .) to the result.
@@ -85,6 +89,12 @@ struct nn_backend {
 
     void (*destroy)(nn_backend *be);
 };
+
+// The block of an activation with c channels under be's layout (1: plain NCHW). be may be NULL.
+int nn_act_block(const nn_backend *be, int c);
+// Between the backend's layout and plain NCHW for an activation (n, c, hw); src != dst.
+void nn_layout_to_plain(const nn_backend *be, int n, int c, int hw, const float *src, float *dst);
+void nn_layout_from_plain(const nn_backend *be, int n, int c, int hw, const float *src, float *dst);
 
 typedef enum { NN_BACKEND_REFERENCE = 0, NN_BACKEND_CPU = 1 } nn_backend_kind;
 

@@ -1,7 +1,9 @@
 // conv_dnnl.c: oneDNN convolutions behind the backend interface. Tensors stay NCHW for the
-// callers; like PyTorch's mkldnn path, each primitive is created with "any" layouts so that
-// oneDNN picks its blocked formats, and inputs/outputs are reordered to and from them in shared
-// workspaces. Primitives and reorders are cached per (operation, geometry, bias, ReLU).
+// callers (or channel-blocked, see below); like PyTorch's mkldnn path, each primitive is created
+// with "any" layouts so that oneDNN picks its blocked formats, and inputs/outputs are reordered to
+// and from them in shared workspaces. Primitives and reorders are cached per (operation, geometry,
+// bias, ReLU). Activations use the backend's channel-blocked layout where the channel count allows,
+// which is the layout the kernels want, so in practice only weights and the network input reorder.
 #include "nn/conv_dnnl.h"
 
 #ifdef INVAR_HAVE_DNNL
@@ -37,6 +39,7 @@ typedef struct {
 
 typedef struct {
     void (*plain_destroy)(nn_backend *);
+    int block; // activation channel block (be->act_block)
     dnnl_engine_t engine;
     dnnl_stream_t stream;
     conv_entry *entries;
@@ -88,6 +91,13 @@ static int init_slot(dnnl_state *s, conv_slot *sl, int arg, int out, const dnnl_
     return INV_OK;
 }
 
+// The layout activations with c channels have in this backend (nn_act_block).
+static dnnl_format_tag_t act_tag(const dnnl_state *s, int c) {
+    if (s->block == 16 && c % 16 == 0) return dnnl_aBcd16b;
+    if (s->block == 8 && c % 8 == 0) return dnnl_aBcd8b;
+    return dnnl_nchw;
+}
+
 static int create_entry(dnnl_state *s, conv_entry *e) {
     const nn_conv_geom *g = &e->g;
     dnnl_dims_t xd = {g->n, g->cin, g->h, g->w}, wd = {g->cout, g->cin, g->k, g->k};
@@ -97,9 +107,9 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
     dnnl_dims_t pr = {(g->ho - 1) * g->stride + g->k - g->h - g->pad,
                       (g->wo - 1) * g->stride + g->k - g->w - g->pad};
     dnnl_memory_desc_t x_user, w_user, y_user, x_any, w_any, y_any, b_md;
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_user, 4, xd, dnnl_f32, dnnl_nchw));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_user, 4, xd, dnnl_f32, act_tag(s, g->cin)));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_user, 4, wd, dnnl_f32, dnnl_oihw));
-    DNNL_TRY(dnnl_memory_desc_init_by_tag(&y_user, 4, yd, dnnl_f32, dnnl_nchw));
+    DNNL_TRY(dnnl_memory_desc_init_by_tag(&y_user, 4, yd, dnnl_f32, act_tag(s, g->cout)));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&x_any, 4, xd, dnnl_f32, dnnl_format_tag_any));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&w_any, 4, wd, dnnl_f32, dnnl_format_tag_any));
     DNNL_TRY(dnnl_memory_desc_init_by_tag(&y_any, 4, yd, dnnl_f32, dnnl_format_tag_any));
@@ -338,6 +348,15 @@ int conv_dnnl_attach(nn_backend *be) {
         free(s);
         return inv_fail(INV_EUNSUPPORTED, "oneDNN: cannot create a CPU engine");
     }
+    // Activations between layers stay in the blocked layout oneDNN's kernels use on this CPU
+    // (nChw16c with AVX-512, nChw8c with AVX2), so no reorders are needed around convolutions.
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    s->block = ((int)isa & (int)dnnl_cpu_isa_avx512_core) == (int)dnnl_cpu_isa_avx512_core ? 16
+               : ((int)isa & (int)dnnl_cpu_isa_avx2) == (int)dnnl_cpu_isa_avx2             ? 8
+                                                                                           : 1;
+    const char *env = getenv("INVAR_DNNL_BLOCK"); // 1: plain NCHW activations (comparisons)
+    if (env && (atoi(env) == 1 || atoi(env) == 8 || atoi(env) == 16)) s->block = atoi(env);
+    be->act_block = s->block;
     s->plain_destroy = be->destroy;
     be->state = s;
     be->destroy = dnnl_destroy;
