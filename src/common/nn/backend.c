@@ -80,9 +80,11 @@ int nn_backend_create(nn_backend **out, nn_backend_kind kind) {
     be->linear_forward = linear_forward_cpu;
     be->linear_backward = linear_backward_cpu;
     be->destroy = destroy_plain;
-    // BLAS runs inside the model's sequence of layers, never inside an OpenMP region of ours:
-    // give it the same number of threads.
-    openblas_set_num_threads(omp_get_max_threads());
+    // BLAS runs inside the model's sequence of layers, never inside an OpenMP region of ours.
+    // The reference backend's convolutions are BLAS calls: give it the OpenMP thread count. The
+    // fast backend uses BLAS only for small products (fc): one thread, because OpenBLAS's
+    // pthreads spin after each call and would take the cores from the OpenMP/oneDNN threads.
+    openblas_set_num_threads(kind == NN_BACKEND_CPU ? 1 : omp_get_max_threads());
     if (kind == NN_BACKEND_CPU) {
         be->name = "cpu";
 #ifdef INVAR_HAVE_DNNL
