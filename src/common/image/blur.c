@@ -1,0 +1,172 @@
+// blur.c: PIL's Gaussian blur (BoxBlur.c: _gaussian_blur_radius, three passes of the extended
+// box blur in 8.24 fixed point along rows, then along columns) and torchvision's sampled
+// Gaussian kernel blur (float32 kernel, reflect padding, round half to even).
+#include "image/blur.h"
+
+#include "core/error.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// PIL _gaussian_blur_radius(radius, passes) in float.
+static float box_radius(float radius, int passes) {
+    float sigma2 = radius * radius / passes;
+    float L = sqrtf(12.0f * sigma2 + 1.0f);
+    float l = floorf((L - 1.0f) / 2.0f);
+    float a = (2 * l + 1) * (l * (l + 1) - 3 * sigma2);
+    a /= 6 * (sigma2 - (l + 1) * (l + 1));
+    return l + a;
+}
+
+// PIL ImagingLineBoxBlur on one line of n pixels of c bytes (stride `step` bytes between
+// pixels), into out (packed, c bytes per pixel).
+static void box_line(const uint8_t *in, size_t step, int c, int n, int radius, uint32_t ww,
+                     uint32_t fw, uint8_t *out) {
+    const int lastx = n - 1;
+    const int edgeA = radius + 1 < n ? radius + 1 : n;
+    const int edgeB = n - radius - 1 > 0 ? n - radius - 1 : 0;
+#define PX(x, b) ((uint32_t)in[(size_t)(x)*step + (b)])
+    for (int b = 0; b < c; b++) {
+        uint32_t acc = PX(0, b) * (uint32_t)(radius + 1);
+        for (int x = 0; x < edgeA - 1; x++) acc += PX(x, b);
+        acc += PX(lastx, b) * (uint32_t)(radius - edgeA + 1);
+#define MOVE(sub, add) acc += PX(add, b) - PX(sub, b)
+#define SAVE(x, left, right)                                                                       \
+    do {                                                                                           \
+        uint32_t bulk = acc * ww + (PX(left, b) + PX(right, b)) * fw;                              \
+        out[(size_t)(x)*c + b] = (uint8_t)((bulk + (1u << 23)) >> 24);                             \
+    } while (0)
+        if (edgeA <= edgeB) {
+            for (int x = 0; x < edgeA; x++) {
+                MOVE(0, x + radius);
+                SAVE(x, 0, x + radius + 1);
+            }
+            for (int x = edgeA; x < edgeB; x++) {
+                MOVE(x - radius - 1, x + radius);
+                SAVE(x, x - radius - 1, x + radius + 1);
+            }
+            for (int x = edgeB; x <= lastx; x++) {
+                MOVE(x - radius - 1, lastx);
+                SAVE(x, x - radius - 1, lastx);
+            }
+        } else {
+            for (int x = 0; x < edgeB; x++) {
+                MOVE(0, x + radius);
+                SAVE(x, 0, lastx);
+            }
+            for (int x = edgeB; x < edgeA; x++) {
+                MOVE(0, lastx);
+                SAVE(x, 0, lastx);
+            }
+            for (int x = edgeA; x <= lastx; x++) {
+                MOVE(x - radius - 1, lastx);
+                SAVE(x, x - radius - 1, lastx);
+            }
+        }
+#undef MOVE
+#undef SAVE
+    }
+#undef PX
+}
+
+int blur_pil_gaussian(image_u8 *img, double radius) {
+    if (!img || !img->data || img->w < 1 || img->h < 1 || img->c < 1 || img->c > 4)
+        return inv_fail(INV_EINVAL, "gaussian blur: no image");
+    if (!isfinite(radius) || radius < 0)
+        return inv_fail(INV_EINVAL, "gaussian blur: radius %g must be finite and >= 0", radius);
+    const int passes = 3;
+    float r = box_radius((float)radius, passes);
+    if (r == 0) return INV_OK;
+    const int ri = (int)r;
+    const uint32_t ww = (uint32_t)((float)(1 << 24) / (r * 2 + 1));
+    const uint32_t fw = ((1u << 24) - (uint32_t)(ri * 2 + 1) * ww) / 2;
+    const int w = img->w, h = img->h, c = img->c;
+    int maxn = w > h ? w : h;
+    uint8_t *line = malloc((size_t)maxn * c);
+    INV_CHECK_ALLOC(line, (size_t)maxn * c, "gaussian blur");
+    // Rows, three passes each.
+    for (int y = 0; y < h; y++) {
+        uint8_t *row = img->data + (size_t)y * w * c;
+        for (int p = 0; p < passes; p++) {
+            box_line(row, (size_t)c, c, w, ri, ww, fw, line);
+            memcpy(row, line, (size_t)w * c);
+        }
+    }
+    // Columns (PIL transposes and blurs rows), three passes each.
+    for (int x = 0; x < w; x++) {
+        uint8_t *col = img->data + (size_t)x * c;
+        size_t step = (size_t)w * c;
+        for (int p = 0; p < passes; p++) {
+            box_line(col, step, c, h, ri, ww, fw, line);
+            for (int y = 0; y < h; y++) memcpy(col + y * step, line + (size_t)y * c, c);
+        }
+    }
+    free(line);
+    return INV_OK;
+}
+
+// Reflect (no edge repeat) an index into 0..n-1, repeating the reflection as often as needed.
+static inline int reflect_index(int i, int n) {
+    if (n == 1) return 0;
+    int period = 2 * (n - 1);
+    i %= period;
+    if (i < 0) i += period;
+    return i < n ? i : period - i;
+}
+
+int blur_tv_gaussian(image_u8 *img, int kernel_size, double sigma) {
+    if (!img || !img->data || img->w < 1 || img->h < 1 || img->c < 1 || img->c > 4)
+        return inv_fail(INV_EINVAL, "gaussian blur: no image");
+    if (kernel_size < 1 || kernel_size % 2 == 0 || kernel_size > 1001)
+        return inv_fail(INV_EINVAL, "gaussian blur: kernel size %d must be odd, 1..1001",
+                        kernel_size);
+    if (!isfinite(sigma) || !(sigma > 0))
+        return inv_fail(INV_EINVAL, "gaussian blur: sigma %g must be finite and > 0", sigma);
+    // torchvision _get_gaussian_kernel1d in float32.
+    const int half = kernel_size / 2;
+    float *k = malloc(sizeof(float) * kernel_size);
+    INV_CHECK_ALLOC(k, sizeof(float) * kernel_size, "gaussian blur");
+    float sum = 0, s = (float)sigma;
+    for (int i = 0; i < kernel_size; i++) {
+        float x = (float)(i - half) / s;
+        k[i] = expf(-0.5f * (x * x));
+        sum += k[i];
+    }
+    for (int i = 0; i < kernel_size; i++) k[i] /= sum;
+    const int w = img->w, h = img->h, c = img->c;
+    size_t n = (size_t)w * h * c;
+    double *tmp = malloc(sizeof(double) * n);
+    int *idx = malloc(sizeof(int) * (size_t)((w > h ? w : h) + 2 * half));
+    if (!tmp || !idx) {
+        free(k);
+        free(tmp);
+        free(idx);
+        return inv_fail(INV_ENOMEM, "gaussian blur: out of memory (%zu bytes)", n * 8);
+    }
+    for (int i = -half; i < w + half; i++) idx[i + half] = reflect_index(i, w);
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = img->data + (size_t)y * w * c;
+        for (int x = 0; x < w; x++)
+            for (int b = 0; b < c; b++) {
+                double acc = 0;
+                for (int t = 0; t < kernel_size; t++)
+                    acc += (double)k[t] * row[(size_t)idx[x + t] * c + b];
+                tmp[((size_t)y * w + x) * c + b] = acc;
+            }
+    }
+    for (int i = -half; i < h + half; i++) idx[i + half] = reflect_index(i, h);
+    for (int y = 0; y < h; y++)
+        for (size_t xb = 0; xb < (size_t)w * c; xb++) {
+            double acc = 0;
+            for (int t = 0; t < kernel_size; t++)
+                acc += (double)k[t] * tmp[(size_t)idx[y + t] * w * c + xb];
+            double v = nearbyint(acc);
+            img->data[(size_t)y * w * c + xb] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(k);
+    free(tmp);
+    free(idx);
+    return INV_OK;
+}

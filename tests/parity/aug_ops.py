@@ -1,0 +1,144 @@
+"""aug_ops.py: reference side of the op-by-op parity test. Writes random PPM images of several
+sizes, the op script for tests/parity/aug_driver (invar side), applies the same ops with
+torchvision 0.14 functional ops on PIL images, and compares. Modes: `prepare DIR`, `compare DIR`."""
+import json
+import os
+import sys
+
+import numpy as np
+from PIL import Image
+import torch
+import torchvision.transforms.functional as F
+from torchvision.transforms import InterpolationMode as IM
+
+SIZES = [(1, 1), (2, 3), (5, 4), (37, 23), (64, 64), (257, 193), (333, 500)]
+# (name, args, exact): exact ops must be within 1/255 max-abs; the others report mean/max.
+OPS = [
+    ("hflip", [], True), ("vflip", [], True), ("grayscale", [], True), ("equalize", [], True),
+    ("posterize", [1], True), ("posterize", [3], True), ("posterize", [7], True), ("invert", [], True),
+    ("brightness", [0.25], True), ("brightness", [0.6], True), ("brightness", [1.37], True),
+    ("brightness", [5.0], True),
+    ("contrast", [0.25], True), ("contrast", [0.77], True), ("contrast", [1.4], True),
+    ("contrast", [5.0], True),
+    ("saturation", [0.0], True), ("saturation", [0.6], True), ("saturation", [1.4], True),
+    ("saturation", [5.0], True),
+    ("hue", [-0.5], True), ("hue", [-0.1], True), ("hue", [-0.033], True), ("hue", [0.0], True),
+    ("hue", [0.07], True), ("hue", [0.5], True),
+    ("sharpness", [0.3], False), ("sharpness", [2.0], False), ("sharpness", [30.0], False),
+    ("resize", [224, 224, "bilinear"], False), ("resize", [17, 300, "bilinear"], False),
+    ("resize", [100, 80, "bicubic"], False),
+    ("resized_crop", [3, 5, 40, 30, 224], False), ("resize_shorter", [256], False),
+    ("center_crop", [224], False), ("center_crop", [3], False),
+    ("affine", [0, 3, -7, 1, 1, 0, "nearest"], False), ("affine", [0, 0, 0, 0.43, 1, 0, "nearest"], False),
+    ("affine", [0, 0, 0, 1, -140, 60, "nearest"], False), ("affine", [0, 0, 0, 1.7, 0, 0, "nearest"], False),
+    ("affine", [25, 2, 1, 0.9, 10, -5, "bilinear"], False),
+    ("rotate", [1.40625, "nearest"], False), ("rotate", [90, "nearest"], False),
+    ("rotate", [180, "nearest"], False), ("rotate", [247.5, "nearest"], False),
+    ("rotate", [33, "bilinear"], False),
+    ("pil_blur", [0.1], False), ("pil_blur", [0.73], False), ("pil_blur", [2.0], False),
+    ("pil_blur", [7.5], False),
+    ("tv_blur", [23, 1e-5], False), ("tv_blur", [23, 0.9], False), ("tv_blur", [23, 7.3], False),
+    ("tv_blur", [23, 20.0], False),
+]
+NEED_SIZE = {"resized_crop": (45, 35), "tv_blur": (12, 12), "resize_shorter": (1, 1)}
+
+
+def make_image(w, h, seed):
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[0:h, 0:w]
+    smooth = np.stack([(xx * 255 // max(w - 1, 1)), (yy * 255 // max(h - 1, 1)),
+                       ((xx + yy) * 97) % 256], -1).astype(np.uint8)
+    mix = np.where(rng.random((h, w, 1)) < 0.5, noise, smooth)
+    return Image.fromarray(mix.astype(np.uint8), "RGB")
+
+
+def reference(img, name, args):
+    if name == "hflip": return F.hflip(img)
+    if name == "vflip": return F.vflip(img)
+    if name == "grayscale": return F.rgb_to_grayscale(img, num_output_channels=3)
+    if name == "equalize": return F.equalize(img)
+    if name == "posterize": return F.posterize(img, args[0])
+    if name == "invert": return F.invert(img)
+    if name == "brightness": return F.adjust_brightness(img, args[0])
+    if name == "contrast": return F.adjust_contrast(img, args[0])
+    if name == "saturation": return F.adjust_saturation(img, args[0])
+    if name == "hue": return F.adjust_hue(img, args[0])
+    if name == "sharpness": return F.adjust_sharpness(img, args[0])
+    if name == "resize":
+        mode = IM.BICUBIC if args[2] == "bicubic" else IM.BILINEAR
+        return F.resize(img, [args[1], args[0]], mode)
+    if name == "resized_crop":
+        return F.resized_crop(img, args[0], args[1], args[2], args[3], [args[4], args[4]])
+    if name == "resize_shorter": return F.resize(img, args[0])
+    if name == "center_crop": return F.center_crop(img, args[0])
+    if name == "affine":
+        mode = IM.NEAREST if args[6] == "nearest" else IM.BILINEAR
+        return F.affine(img, angle=args[0], translate=[args[1], args[2]], scale=args[3],
+                        shear=[args[4], args[5]], interpolation=mode)
+    if name == "rotate":
+        mode = IM.NEAREST if args[1] == "nearest" else IM.BILINEAR
+        return F.rotate(img, args[0], mode)
+    if name == "pil_blur":
+        from PIL import ImageFilter
+        return img.filter(ImageFilter.GaussianBlur(radius=args[0]))
+    if name == "tv_blur": return F.gaussian_blur(img, args[0], args[1])
+    raise ValueError(name)
+
+
+def prepare(d):
+    cases = []
+    script = []
+    for si, (w, h) in enumerate(SIZES):
+        path = os.path.join(d, f"in{si}.ppm")
+        make_image(w, h, si).save(path)
+        for oi, (name, args, exact) in enumerate(OPS):
+            mw, mh = NEED_SIZE.get(name, (1, 1))
+            if w < mw or h < mh: continue
+            out = os.path.join(d, f"c{si}_{oi}.ppm")
+            script.append(" ".join([name] + [str(a) for a in args] + [path, out]))
+            cases.append((si, oi, path, out))
+    with open(os.path.join(d, "ops.txt"), "w") as f:
+        f.write("\n".join(script) + "\n")
+    with open(os.path.join(d, "cases.json"), "w") as f:
+        json.dump(cases, f)
+
+
+def compare(d):
+    cases = json.load(open(os.path.join(d, "cases.json")))
+    stats = {}
+    failures = 0
+    for si, oi, path, out in cases:
+        name, args, exact = OPS[oi]
+        ref = np.asarray(reference(Image.open(path).convert("RGB"), name, args), dtype=np.int32)
+        got = np.asarray(Image.open(out).convert("RGB"), dtype=np.int32)
+        key = f"{name}{args}"
+        if ref.shape != got.shape:
+            print(f"FAIL {key} size {SIZES[si]}: shape {got.shape} != torchvision {ref.shape}")
+            failures += 1
+            continue
+        diff = np.abs(ref - got)
+        mx, mean = int(diff.max()), float(diff.mean())
+        s = stats.setdefault(key, [0, 0.0, 0, exact])
+        s[0] = max(s[0], mx)
+        s[1] = max(s[1], mean)
+        s[2] += int((diff > 0).sum())
+    for key, (mx, mean, ndiff, exact) in stats.items():
+        tol = 1 if exact else TOL.get(key.split("[")[0], 1)
+        ok = mx <= tol
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {key:45s} max {mx:3d}/255 mean {mean:.5f} "
+              f"pixels differing {ndiff} (tolerance {tol})")
+    return failures
+
+
+# Tolerances reached for the resampling ops (max abs per pixel, 0..255).
+TOL = {"sharpness": 0, "resize": 0, "resized_crop": 0, "resize_shorter": 0, "center_crop": 0,
+       "affine": 0, "rotate": 0, "pil_blur": 0, "tv_blur": 1}
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    if sys.argv[1] == "prepare":
+        prepare(sys.argv[2])
+    else:
+        sys.exit(1 if compare(sys.argv[2]) else 0)
