@@ -40,6 +40,58 @@ OPS = [
     ("tv_blur", [23, 1e-5], False), ("tv_blur", [23, 0.9], False), ("tv_blur", [23, 7.3], False),
     ("tv_blur", [23, 20.0], False),
 ]
+# Test transforms (name, indices) compared end to end (after Resize + CenterCrop, and raw).
+TRANSFORMS = [
+    ("resized_crop", [0, 1, 27, 63, 64, 130, 255]), ("hflip", [0, 1]), ("vflip", [1]),
+    ("scale", [0, 77, 128, 255]), ("shear", [0, 17, 136, 255]), ("rotation", [0, 1, 64, 128, 192, 201]),
+    ("translation", [0, 8, 136, 255]), ("grayscale", [1]), ("brightness", [0, 100, 255]),
+    ("contrast", [0, 128, 255]), ("saturation", [0, 200]), ("hue", [0, 60, 127, 128, 255]),
+    ("blur", [0, 1, 90, 255]), ("sharpness", [0, 50, 255]), ("equalize", [1]),
+    ("posterize", [0, 3, 6]), ("invert", [1]),
+]
+# (image index into SIZES, resize, crop)
+TRANSFORM_IMAGES = [(6, 256, 224), (5, 256, 224), (4, 64, 56)]
+
+
+def linspace(a, b, n):
+    return torch.linspace(a, b, n).to(torch.float32).tolist()
+
+
+def ref_transform(img, name, k, R, C, raw):
+    """The official ManualTransform.T for parameter k (eval_synthetic_invariance.py)."""
+    if name == "resized_crop":
+        a = (torch.linspace(0, 0.25, 4) * R).to(torch.float32).tolist()
+        b = (torch.linspace(0.75, 0.25, 4) * R).to(torch.float32).tolist()
+        top, left, h, w = a[k // 64], a[(k // 16) % 4], b[(k // 4) % 4], b[k % 4]
+        return F.resized_crop(img, top, left, h, w, (C, C))
+    if name in ("hflip", "vflip", "grayscale", "equalize", "invert"):
+        fn = {"hflip": F.hflip, "vflip": F.vflip, "equalize": F.equalize, "invert": F.invert,
+              "grayscale": lambda x: F.rgb_to_grayscale(x, num_output_channels=3)}[name]
+        out = fn(img) if k else img
+    elif name == "scale":
+        out = F.affine(img, scale=linspace(0.25, 2, 256)[k], translate=[0.0, 0.0], angle=0.0, shear=1.0)
+    elif name == "shear":
+        a = linspace(-160, 160, 17)[:16]
+        out = F.affine(img, shear=(a[k // 16], a[k % 16]), translate=[0.0, 0.0], angle=0.0, scale=1.0)
+    elif name == "translation":
+        space = (1 - (C / R)) / 2
+        a = torch.linspace(-space, space, 17)[:16].to(torch.float32)
+        out = F.affine(img, translate=(float(a[k // 16] * R), float(a[k % 16] * R)), angle=0.0,
+                       scale=1.0, shear=1.0)
+    elif name == "rotation":
+        out = F.rotate(img, angle=linspace(0, 360, 257)[:256][k])
+    elif name == "brightness": out = F.adjust_brightness(img, linspace(0.25, 5, 256)[k])
+    elif name == "contrast": out = F.adjust_contrast(img, linspace(0.25, 5, 256)[k])
+    elif name == "saturation": out = F.adjust_saturation(img, linspace(0.25, 5, 256)[k])
+    elif name == "hue": out = F.adjust_hue(img, linspace(-0.5, 0.5, 256)[k])
+    elif name == "blur": out = F.gaussian_blur(img, sigma=linspace(1e-5, 20.0, 256)[k], kernel_size=1 + C // 20 * 2)
+    elif name == "sharpness": out = F.adjust_sharpness(img, linspace(1, 30.0, 256)[k])
+    elif name == "posterize": out = F.posterize(img, k + 1)
+    else: raise ValueError(name)
+    if raw: return out
+    return F.center_crop(F.resize(out, R), C)
+
+
 NEED_SIZE = {"resized_crop": (45, 35), "tv_blur": (12, 12), "resize_shorter": (1, 1)}
 
 
@@ -98,6 +150,15 @@ def prepare(d):
             out = os.path.join(d, f"c{si}_{oi}.ppm")
             script.append(" ".join([name] + [str(a) for a in args] + [path, out]))
             cases.append((si, oi, path, out))
+    for si, R, C in TRANSFORM_IMAGES:
+        path = os.path.join(d, f"in{si}.ppm")
+        for name, ks in TRANSFORMS:
+            for k in ks:
+                for raw in (0, 1):
+                    if raw and name == "resized_crop": continue
+                    out = os.path.join(d, f"t{si}_{name}_{k}_{raw}.ppm")
+                    script.append(f"transform {name} {k} {R} {C} {raw} {path} {out}")
+                    cases.append((si, ["transform", name, k, R, C, raw], path, out))
     with open(os.path.join(d, "ops.txt"), "w") as f:
         f.write("\n".join(script) + "\n")
     with open(os.path.join(d, "cases.json"), "w") as f:
@@ -109,8 +170,14 @@ def compare(d):
     stats = {}
     failures = 0
     for si, oi, path, out in cases:
-        name, args, exact = OPS[oi]
-        ref = np.asarray(reference(Image.open(path).convert("RGB"), name, args), dtype=np.int32)
+        if isinstance(oi, list):
+            name, args, exact = "transform:" + oi[1], oi[2:], oi[1] != "blur"
+            if oi[1] in ("rotation", "shear", "scale", "translation", "resized_crop", "sharpness"):
+                exact = False
+            ref = np.asarray(ref_transform(Image.open(path).convert("RGB"), *oi[1:]), dtype=np.int32)
+        else:
+            name, args, exact = OPS[oi]
+            ref = np.asarray(reference(Image.open(path).convert("RGB"), name, args), dtype=np.int32)
         got = np.asarray(Image.open(out).convert("RGB"), dtype=np.int32)
         key = f"{name}{args}"
         if ref.shape != got.shape:
@@ -124,7 +191,7 @@ def compare(d):
         s[1] = max(s[1], mean)
         s[2] += int((diff > 0).sum())
     for key, (mx, mean, ndiff, exact) in stats.items():
-        tol = 1 if exact else TOL.get(key.split("[")[0], 1)
+        tol = 1 if exact else TOL.get(key.split("[")[0].replace("transform:", ""), 1)
         ok = mx <= tol
         failures += not ok
         print(f"{'ok  ' if ok else 'FAIL'} {key:45s} max {mx:3d}/255 mean {mean:.5f} "
@@ -134,7 +201,8 @@ def compare(d):
 
 # Tolerances reached for the resampling ops (max abs per pixel, 0..255).
 TOL = {"sharpness": 0, "resize": 0, "resized_crop": 0, "resize_shorter": 0, "center_crop": 0,
-       "affine": 0, "rotate": 0, "pil_blur": 0, "tv_blur": 1}
+       "affine": 0, "rotate": 0, "pil_blur": 0, "tv_blur": 1, "rotation": 0, "shear": 0,
+       "scale": 0, "translation": 0, "blur": 1}
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
