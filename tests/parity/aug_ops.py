@@ -36,7 +36,7 @@ OPS = [
     ("rotate", [180, "nearest"], False), ("rotate", [247.5, "nearest"], False),
     ("rotate", [33, "bilinear"], False),
     ("pil_blur", [0.1], False), ("pil_blur", [0.73], False), ("pil_blur", [2.0], False),
-    ("pil_blur", [7.5], False),
+    ("pil_blur", [7.5], False), ("pil_blur", [30.0], False),
     ("tv_blur", [23, 1e-5], False), ("tv_blur", [23, 0.9], False), ("tv_blur", [23, 7.3], False),
     ("tv_blur", [23, 20.0], False),
 ]
