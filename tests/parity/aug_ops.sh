@@ -5,7 +5,7 @@
 # images, on random images of several sizes (1x1 to 333x500), exchanged as lossless PPM files.
 # Tolerance: exact (0/255) except torchvision's gaussian_blur (1/255: float summation order).
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/aug_build_driver.sh"
+source "$(dirname "$0")/aug_driver_build.bash"
 ok "compile the parity driver" aug_build_driver
 ok "reference images and op script" $PYTHON tests/parity/aug_ops.py prepare "$T"
 ok "invar applies the ops" "$T/aug_driver" ops < "$T/ops.txt"

@@ -3,7 +3,7 @@
 # torchvision 0.14's get_params: crop area/aspect/position distributions, fallback, op firing
 # rates, jitter factor ranges and orders, blur sigma.
 source "$(dirname "$0")/../lib.sh"
-source "$(dirname "$0")/aug_build_driver.sh"
+source "$(dirname "$0")/aug_driver_build.bash"
 ok "compile the parity driver" aug_build_driver
 args=()
 for spec in default:256:256 default:500:375 spatial:640:120 appearance:300:200; do

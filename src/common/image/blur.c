@@ -54,7 +54,7 @@ static void box_line(const uint8_t *in, size_t step, int c, int n, int radius, u
         } else {
             for (int x = 0; x < edgeB; x++) {
                 MOVE(0, x + radius);
-                SAVE(x, 0, lastx);
+                SAVE(x, 0, x + radius + 1);
             }
             for (int x = edgeB; x < edgeA; x++) {
                 MOVE(0, lastx);

@@ -1,5 +1,5 @@
-# aug_build_driver.sh: sourced by the aug_* parity scripts and the augment benchmark: compiles
-# tests/parity/aug_driver.c against $O/libinvar.a into $T/aug_driver.
+# aug_driver_build.bash: sourced by the aug_* parity scripts and the augment benchmark (not a test
+# itself): compiles tests/parity/aug_driver.c against $O/libinvar.a into $T/aug_driver.
 aug_build_driver() {
     local root
     root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
