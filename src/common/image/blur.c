@@ -20,54 +20,43 @@ static float box_radius(float radius, int passes) {
     return l + a;
 }
 
-// PIL ImagingLineBoxBlur on one line of n pixels of c bytes (stride `step` bytes between
-// pixels), into out (packed, c bytes per pixel).
-static void box_line(const uint8_t *in, size_t step, int c, int n, int radius, uint32_t ww,
-                     uint32_t fw, uint8_t *out) {
+// PIL ImagingLineBoxBlur on `lanes` parallel lines of n pixels: value (x, j) at in[x * step + j]
+// for j < lanes, written packed to out[x * lanes + j]. acc holds `lanes` accumulators.
+// Unsigned 32-bit arithmetic wraps exactly as PIL's.
+static inline __attribute__((always_inline)) void box_lines(const uint8_t *in, size_t step,
+                                                            int lanes, int n, int radius,
+                                                            uint32_t ww, uint32_t fw, uint32_t *acc,
+                                                            uint8_t *out) {
     const int lastx = n - 1;
     const int edgeA = radius + 1 < n ? radius + 1 : n;
     const int edgeB = n - radius - 1 > 0 ? n - radius - 1 : 0;
-#define PX(x, b) ((uint32_t)in[(size_t)(x)*step + (b)])
-    for (int b = 0; b < c; b++) {
-        uint32_t acc = PX(0, b) * (uint32_t)(radius + 1);
-        for (int x = 0; x < edgeA - 1; x++) acc += PX(x, b);
-        acc += PX(lastx, b) * (uint32_t)(radius - edgeA + 1);
-#define MOVE(sub, add) acc += PX(add, b) - PX(sub, b)
-#define SAVE(x, left, right)                                                                       \
+#define PX(x, j) ((uint32_t)in[(size_t)(x)*step + (j)])
+    for (int j = 0; j < lanes; j++) acc[j] = PX(0, j) * (uint32_t)(radius + 1);
+    for (int x = 0; x < edgeA - 1; x++)
+        for (int j = 0; j < lanes; j++) acc[j] += PX(x, j);
+    for (int j = 0; j < lanes; j++) acc[j] += PX(lastx, j) * (uint32_t)(radius - edgeA + 1);
+#define STEP(x, sub, add, left, right)                                                             \
     do {                                                                                           \
-        uint32_t bulk = acc * ww + (PX(left, b) + PX(right, b)) * fw;                              \
-        out[(size_t)(x)*c + b] = (uint8_t)((bulk + (1u << 23)) >> 24);                             \
+        const uint8_t *ps = in + (size_t)(sub)*step, *pa = in + (size_t)(add)*step;                \
+        const uint8_t *pl = in + (size_t)(left)*step, *pr = in + (size_t)(right)*step;             \
+        uint8_t *o = out + (size_t)(x)*lanes;                                                      \
+        for (int j = 0; j < lanes; j++) {                                                          \
+            acc[j] += (uint32_t)pa[j] - (uint32_t)ps[j];                                           \
+            uint32_t bulk = acc[j] * ww + ((uint32_t)pl[j] + (uint32_t)pr[j]) * fw;                \
+            o[j] = (uint8_t)((bulk + (1u << 23)) >> 24);                                           \
+        }                                                                                          \
     } while (0)
-        if (edgeA <= edgeB) {
-            for (int x = 0; x < edgeA; x++) {
-                MOVE(0, x + radius);
-                SAVE(x, 0, x + radius + 1);
-            }
-            for (int x = edgeA; x < edgeB; x++) {
-                MOVE(x - radius - 1, x + radius);
-                SAVE(x, x - radius - 1, x + radius + 1);
-            }
-            for (int x = edgeB; x <= lastx; x++) {
-                MOVE(x - radius - 1, lastx);
-                SAVE(x, x - radius - 1, lastx);
-            }
-        } else {
-            for (int x = 0; x < edgeB; x++) {
-                MOVE(0, x + radius);
-                SAVE(x, 0, x + radius + 1);
-            }
-            for (int x = edgeB; x < edgeA; x++) {
-                MOVE(0, lastx);
-                SAVE(x, 0, lastx);
-            }
-            for (int x = edgeA; x <= lastx; x++) {
-                MOVE(x - radius - 1, lastx);
-                SAVE(x, x - radius - 1, lastx);
-            }
-        }
-#undef MOVE
-#undef SAVE
+    if (edgeA <= edgeB) {
+        for (int x = 0; x < edgeA; x++) STEP(x, 0, x + radius, 0, x + radius + 1);
+        for (int x = edgeA; x < edgeB; x++)
+            STEP(x, x - radius - 1, x + radius, x - radius - 1, x + radius + 1);
+        for (int x = edgeB; x <= lastx; x++) STEP(x, x - radius - 1, lastx, x - radius - 1, lastx);
+    } else {
+        for (int x = 0; x < edgeB; x++) STEP(x, 0, x + radius, 0, x + radius + 1);
+        for (int x = edgeB; x < edgeA; x++) STEP(x, 0, lastx, 0, lastx);
+        for (int x = edgeA; x <= lastx; x++) STEP(x, x - radius - 1, lastx, x - radius - 1, lastx);
     }
+#undef STEP
 #undef PX
 }
 
@@ -83,27 +72,37 @@ int blur_pil_gaussian(image_u8 *img, double radius) {
     const uint32_t ww = (uint32_t)((float)(1 << 24) / (r * 2 + 1));
     const uint32_t fw = ((1u << 24) - (uint32_t)(ri * 2 + 1) * ww) / 2;
     const int w = img->w, h = img->h, c = img->c;
-    int maxn = w > h ? w : h;
-    uint8_t *line = malloc((size_t)maxn * c);
-    INV_CHECK_ALLOC(line, (size_t)maxn * c, "gaussian blur");
-    // Rows, three passes each.
+    const size_t rowlen = (size_t)w * c, n = rowlen * h;
+    uint8_t *tmp = malloc(n);
+    uint32_t *acc = malloc(sizeof(uint32_t) * rowlen);
+    if (!tmp || !acc) {
+        free(tmp);
+        free(acc);
+        return inv_fail(INV_ENOMEM, "gaussian blur: out of memory (%zu bytes)", n);
+    }
+    // Rows, three passes each (c parallel lanes per row).
+    uint8_t *line = tmp;
     for (int y = 0; y < h; y++) {
-        uint8_t *row = img->data + (size_t)y * w * c;
+        uint8_t *row = img->data + (size_t)y * rowlen;
         for (int p = 0; p < passes; p++) {
-            box_line(row, (size_t)c, c, w, ri, ww, fw, line);
-            memcpy(row, line, (size_t)w * c);
+            if (c == 3) // constant lane count: the inner loops unroll
+                box_lines(row, 3, 3, w, ri, ww, fw, acc, line);
+            else
+                box_lines(row, (size_t)c, c, w, ri, ww, fw, acc, line);
+            memcpy(row, line, rowlen);
         }
     }
-    // Columns (PIL transposes and blurs rows), three passes each.
-    for (int x = 0; x < w; x++) {
-        uint8_t *col = img->data + (size_t)x * c;
-        size_t step = (size_t)w * c;
-        for (int p = 0; p < passes; p++) {
-            box_line(col, step, c, h, ri, ww, fw, line);
-            for (int y = 0; y < h; y++) memcpy(col + y * step, line + (size_t)y * c, c);
-        }
+    // Columns (PIL transposes and blurs rows): all columns at once, three passes, ping-pong.
+    uint8_t *src = img->data, *dst = tmp;
+    for (int p = 0; p < passes; p++) {
+        box_lines(src, rowlen, (int)rowlen, h, ri, ww, fw, acc, dst);
+        uint8_t *t = src;
+        src = dst;
+        dst = t;
     }
-    free(line);
+    if (src != img->data) memcpy(img->data, src, n);
+    free(acc);
+    free(tmp);
     return INV_OK;
 }
 

@@ -7,6 +7,7 @@
 #include "core/error.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,13 +70,17 @@ int color_saturation(image_u8 *img, double factor) {
     if (img->c == 1) return INV_OK;
     float a = (float)factor;
     int ex = !(a >= 0 && a <= 1.0f);
+    // ImagingBlend's alpha * (float)(v - deg) for every difference, then deg + that, truncated.
+    float prod[511];
+    for (int d = -255; d <= 255; d++) prod[d + 255] = a * (float)d;
     size_t np = (size_t)img->w * img->h;
     for (size_t i = 0; i < np; i++) {
         uint8_t *p = img->data + 3 * i;
         int l = color_luma(p);
-        p[0] = blend_px(l, p[0], a, ex);
-        p[1] = blend_px(l, p[1], a, ex);
-        p[2] = blend_px(l, p[2], a, ex);
+        for (int k = 0; k < 3; k++) {
+            float t = (float)l + prod[p[k] - l + 255];
+            p[k] = !ex ? (uint8_t)t : t <= 0.0f ? 0 : t >= 255.0f ? 255 : (uint8_t)t;
+        }
     }
     return INV_OK;
 }
@@ -84,7 +89,54 @@ static inline int clip8i(int v) {
     return v < 0 ? 0 : v > 255 ? 255 : v;
 }
 
-// PIL Convert.c rgb2hsv_row.
+// PIL Convert.c rgb2hsv_row, tabulated. The hue of a pixel depends only on the two differences
+// between its maximum and the other channels (and which channel is the maximum), the saturation
+// on (max - min, max): four 64K tables, computed once with PIL's exact float arithmetic.
+static uint8_t hue_lut[3][256][256]; // [channel of the max][first diff][second diff]
+static uint8_t sat_lut[256][256];    // [max - min][max]
+static uint8_t p_lut[256][256];      // hsv2rgb p = round(v * (1 - s / 255)): [s][v]
+
+// C round() (half away from zero) of a non-negative double, exactly.
+static inline int round_pos(double x) {
+    int t = (int)x;
+    return t + (x - t >= 0.5);
+}
+
+static uint8_t hue_byte(float h) {
+    h = fmod((h / 6.0 + 1.0), 1.0);
+    return (uint8_t)clip8i((int)(h * 255.0));
+}
+
+static void hsv_tables_init(void) {
+    for (int d1 = 0; d1 < 256; d1++)
+        for (int d2 = 0; d2 < 256; d2++) {
+            int crmax = d1 > d2 ? d1 : d2;
+            if (crmax == 0) {
+                hue_lut[0][d1][d2] = hue_lut[1][d1][d2] = hue_lut[2][d1][d2] = 0;
+                continue;
+            }
+            float cr = (float)crmax;
+            float a = (float)d1 / cr, b = (float)d2 / cr;
+            hue_lut[0][d1][d2] = hue_byte(a - b);       // r max: d1 = max-b, d2 = max-g
+            hue_lut[1][d1][d2] = hue_byte(2.0 + a - b); // g max: d1 = max-r, d2 = max-b
+            hue_lut[2][d1][d2] = hue_byte(4.0 + a - b); // b max: d1 = max-g, d2 = max-r
+        }
+    for (int cr = 0; cr < 256; cr++)
+        for (int mx = 0; mx < 256; mx++) {
+            if (cr == 0 || mx == 0 || cr > mx) {
+                sat_lut[cr][mx] = 0;
+                continue;
+            }
+            float sv = (float)cr / (float)mx;
+            sat_lut[cr][mx] = (uint8_t)clip8i((int)(sv * 255.0));
+        }
+    for (int sv = 0; sv < 256; sv++) {
+        float fs = ((float)sv) / 255.0;
+        for (int v = 0; v < 256; v++)
+            p_lut[sv][v] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs)));
+    }
+}
+
 static inline void rgb2hsv(const uint8_t *in, uint8_t *out) {
     uint8_t r = in[0], g = in[1], b = in[2];
     uint8_t maxc = r > g ? (r > b ? r : b) : (g > b ? g : b);
@@ -94,52 +146,62 @@ static inline void rgb2hsv(const uint8_t *in, uint8_t *out) {
         out[0] = out[1] = 0;
         return;
     }
-    float cr = (float)(maxc - minc), s = cr / (float)maxc;
-    float rc = ((float)(maxc - r)) / cr, gc = ((float)(maxc - g)) / cr,
-          bc = ((float)(maxc - b)) / cr, h;
+    out[1] = sat_lut[maxc - minc][maxc];
     if (r == maxc)
-        h = bc - gc;
+        out[0] = hue_lut[0][maxc - b][maxc - g];
     else if (g == maxc)
-        h = 2.0 + rc - bc;
+        out[0] = hue_lut[1][maxc - r][maxc - b];
     else
-        h = 4.0 + gc - rc;
-    h = fmod((h / 6.0 + 1.0), 1.0);
-    out[0] = (uint8_t)clip8i((int)(h * 255.0));
-    out[1] = (uint8_t)clip8i((int)(s * 255.0));
+        out[0] = hue_lut[2][maxc - g][maxc - r];
 }
 
-// PIL Convert.c hsv2rgb.
-static inline void hsv2rgb(const uint8_t *in, uint8_t *out) {
+// PIL Convert.c hsv2rgb with tabulated terms: per hue the sector i % 6 and fraction f, per
+// saturation fs, and p = round(v * (1 - fs)) per (s, v); only the one of q, t a sector uses is
+// computed. The same float/double operations as PIL, so the results are identical.
+typedef struct {
+    int sector[256];
+    float f[256];
+    float fs[256];
+} hsv_terms;
+
+static void hsv_terms_init(hsv_terms *t) {
+    for (int h = 0; h < 256; h++) {
+        int i = (int)floor((float)h * 6.0 / 255.0);
+        t->f[h] = (float)h * 6.0 / 255.0 - (float)i;
+        t->sector[h] = i % 6;
+    }
+    for (int s = 0; s < 256; s++) t->fs[s] = ((float)s) / 255.0;
+}
+
+static inline void hsv2rgb(const hsv_terms *T, const uint8_t *in, uint8_t *out) {
     uint8_t h = in[0], s = in[1], v = in[2];
     if (s == 0) {
         out[0] = out[1] = out[2] = v;
         return;
     }
-    int i = (int)floor((float)h * 6.0 / 255.0);
-    float f = (float)h * 6.0 / 255.0 - (float)i;
-    float fs = ((float)s) / 255.0;
-    int p = (int)round((float)v * (1.0 - fs));
-    int q = (int)round((float)v * (1.0 - fs * f));
-    int t = (int)round((float)v * (1.0 - fs * (1.0 - f)));
-    uint8_t up = (uint8_t)clip8i(p), uq = (uint8_t)clip8i(q), ut = (uint8_t)clip8i(t);
-    switch (i % 6) {
+    float f = T->f[h], fs = T->fs[s];
+    uint8_t up = p_lut[s][v];
+    switch (T->sector[h]) {
     case 0:
-        out[0] = v, out[1] = ut, out[2] = up;
+        out[0] = v, out[1] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * (1.0 - f)))),
+        out[2] = up;
         break;
     case 1:
-        out[0] = uq, out[1] = v, out[2] = up;
+        out[0] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * f))), out[1] = v, out[2] = up;
         break;
     case 2:
-        out[0] = up, out[1] = v, out[2] = ut;
+        out[0] = up, out[1] = v,
+        out[2] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * (1.0 - f))));
         break;
     case 3:
-        out[0] = up, out[1] = uq, out[2] = v;
+        out[0] = up, out[1] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * f))), out[2] = v;
         break;
     case 4:
-        out[0] = ut, out[1] = up, out[2] = v;
+        out[0] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * (1.0 - f)))), out[1] = up,
+        out[2] = v;
         break;
     default:
-        out[0] = v, out[1] = up, out[2] = uq;
+        out[0] = v, out[1] = up, out[2] = (uint8_t)clip8i(round_pos((float)v * (1.0 - fs * f)));
         break;
     }
 }
@@ -149,6 +211,10 @@ int color_hue(image_u8 *img, double hue_factor) {
     if (!isfinite(hue_factor) || hue_factor < -0.5 || hue_factor > 0.5)
         return inv_fail(INV_EINVAL, "hue: factor %g outside [-0.5, 0.5]", hue_factor);
     if (img->c == 1) return INV_OK;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, hsv_tables_init);
+    hsv_terms T;
+    hsv_terms_init(&T);
     // np.uint8(hue_factor * 255): C conversion through int, modulo 256.
     uint8_t shift = (uint8_t)(int)(hue_factor * 255);
     size_t np = (size_t)img->w * img->h;
@@ -156,7 +222,7 @@ int color_hue(image_u8 *img, double hue_factor) {
         uint8_t *p = img->data + 3 * i, hsv[3];
         rgb2hsv(p, hsv);
         hsv[0] = (uint8_t)(hsv[0] + shift);
-        hsv2rgb(hsv, p);
+        hsv2rgb(&T, hsv, p);
     }
     return INV_OK;
 }

@@ -165,17 +165,25 @@ int image_resize_region_into(const image_u8 *in, int x0, int y0, int cw, int ch,
     if (need_v) {
         const int w = need_h ? out_w : cw;
         const size_t rowlen = (size_t)w * c;
+        int32_t *acc = malloc(sizeof(int32_t) * rowlen);
+        if (!acc) {
+            rc = inv_fail(INV_ENOMEM, "resize: out of memory");
+            goto done;
+        }
         for (int yy = 0; yy < out_h; yy++) {
             const int ymin = bv[2 * yy] - yfirst, ymax = bv[2 * yy + 1];
             const int32_t *k = kv + (size_t)yy * kv_size;
-            uint8_t *orow = out + (size_t)yy * rowlen;
-            for (size_t xb = 0; xb < rowlen; xb++) {
-                int32_t s = 1 << (PRECISION_BITS - 1);
-                const uint8_t *p = vsrc + (size_t)ymin * vstride + xb;
-                for (int y = 0; y < ymax; y++) s += p[(size_t)y * vstride] * k[y];
-                orow[xb] = clip8_fixed(s);
+            for (size_t xb = 0; xb < rowlen; xb++) acc[xb] = 1 << (PRECISION_BITS - 1);
+            // Same sums as PIL's per-pixel loop (integer addition is exact in any order).
+            for (int y = 0; y < ymax; y++) {
+                const uint8_t *row = vsrc + (size_t)(ymin + y) * vstride;
+                const int32_t ky = k[y];
+                for (size_t xb = 0; xb < rowlen; xb++) acc[xb] += row[xb] * ky;
             }
+            uint8_t *orow = out + (size_t)yy * rowlen;
+            for (size_t xb = 0; xb < rowlen; xb++) orow[xb] = clip8_fixed(acc[xb]);
         }
+        free(acc);
     }
     if (!need_h && !need_v)
         for (int y = 0; y < ch; y++)
