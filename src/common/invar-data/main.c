@@ -9,7 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_import(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_world(int argc, char **argv);
+
 const data_command data_commands[] = {
+    {"import", "import a data set (cifar10, image folder, CSV manifest) into a shard", cmd_import},
+    {"inspect", "say what a file is, list its contents and validate it", cmd_inspect},
+    {"world", "render the embedded world's data sets (and a contact sheet)", cmd_world},
     {NULL, NULL, NULL},
 };
 
