@@ -423,7 +423,7 @@ size_t policy_format(const aug_policy *p, char *buf, size_t size) {
             OUT(" p=%.9g", o->p);
         OUT("\n");
     }
-    OUT("normalize mean=%.9g,%.9g,%.9g std=%.9g,%.9g,%.9g\n", p->mean[0], p->mean[1], p->mean[2],
+    OUT("normalize mean=%.7g,%.7g,%.7g std=%.7g,%.7g,%.7g\n", p->mean[0], p->mean[1], p->mean[2],
         p->std[0], p->std[1], p->std[2]);
 #undef OUT
     return used;
