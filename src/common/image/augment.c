@@ -9,6 +9,7 @@
 #include "image/color.h"
 #include "image/imgbuf.h"
 #include "image/resample.h"
+#include "image/simd.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -228,7 +229,8 @@ int augment_apply_u8(const aug_policy *p, const aug_draw *d, const image_u8 *in,
     return INV_OK;
 }
 
-void augment_to_tensor(const image_u8 *img, const float mean[3], const float std[3], float *out) {
+INV_HOT void augment_to_tensor(const image_u8 *img, const float mean[3], const float std[3],
+                               float *out) {
     float lut[3][256];
     for (int c = 0; c < 3; c++)
         for (int v = 0; v < 256; v++) lut[c][v] = ((float)v / 255.0f - mean[c]) / std[c];

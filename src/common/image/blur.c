@@ -1,9 +1,14 @@
 // blur.c: PIL's Gaussian blur (BoxBlur.c: _gaussian_blur_radius, three passes of the extended
 // box blur in 8.24 fixed point along rows, then along columns) and torchvision's sampled
 // Gaussian kernel blur (float32 kernel, reflect padding, round half to even).
+// Hot pixel loops: let GCC vectorise them (no fast-math: results stay bit-exact).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include "image/blur.h"
 
 #include "core/error.h"
+#include "image/simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -60,7 +65,7 @@ static inline __attribute__((always_inline)) void box_lines(const uint8_t *in, s
 #undef PX
 }
 
-int blur_pil_gaussian(image_u8 *img, double radius) {
+INV_HOT int blur_pil_gaussian(image_u8 *img, double radius) {
     if (!img || !img->data || img->w < 1 || img->h < 1 || img->c < 1 || img->c > 4)
         return inv_fail(INV_EINVAL, "gaussian blur: no image");
     if (!isfinite(radius) || radius < 0)

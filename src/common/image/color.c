@@ -2,9 +2,14 @@
 // as ImagingBlend of a degenerate image in float, RGB->L, RGB<->HSV as Convert.c with the uint8
 // hue shift of torchvision's adjust_hue, ImageOps equalize/posterize/invert lookup tables, and
 // the SMOOTH 3x3 filter Sharpness blends with.
+// Hot pixel loops: let GCC vectorise them (no fast-math: results stay bit-exact).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include "image/color.h"
 
 #include "core/error.h"
+#include "image/simd.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -48,7 +53,7 @@ int color_brightness(image_u8 *img, double factor) {
     return INV_OK;
 }
 
-int color_contrast(image_u8 *img, double factor) {
+INV_HOT int color_contrast(image_u8 *img, double factor) {
     INV_TRY(check(img, "contrast"));
     INV_TRY(check_factor(factor, "contrast"));
     size_t np = (size_t)img->w * img->h;
@@ -64,7 +69,7 @@ int color_contrast(image_u8 *img, double factor) {
     return INV_OK;
 }
 
-int color_saturation(image_u8 *img, double factor) {
+INV_HOT int color_saturation(image_u8 *img, double factor) {
     INV_TRY(check(img, "saturation"));
     INV_TRY(check_factor(factor, "saturation"));
     if (img->c == 1) return INV_OK;
@@ -94,7 +99,8 @@ static inline int clip8i(int v) {
 // on (max - min, max): four 64K tables, computed once with PIL's exact float arithmetic.
 static uint8_t hue_lut[3][256][256]; // [channel of the max][first diff][second diff]
 static uint8_t sat_lut[256][256];    // [max - min][max]
-static uint8_t p_lut[256][256];      // hsv2rgb p = round(v * (1 - s / 255)): [s][v]
+static pthread_once_t hsv_tables_once = PTHREAD_ONCE_INIT;
+static uint8_t p_lut[256][256]; // hsv2rgb p = round(v * (1 - s / 255)): [s][v]
 
 // C round() (half away from zero) of a non-negative double, exactly.
 static inline int round_pos(double x) {
@@ -206,13 +212,12 @@ static inline void hsv2rgb(const hsv_terms *T, const uint8_t *in, uint8_t *out) 
     }
 }
 
-int color_hue(image_u8 *img, double hue_factor) {
+INV_HOT int color_hue(image_u8 *img, double hue_factor) {
     INV_TRY(check(img, "hue"));
     if (!isfinite(hue_factor) || hue_factor < -0.5 || hue_factor > 0.5)
         return inv_fail(INV_EINVAL, "hue: factor %g outside [-0.5, 0.5]", hue_factor);
     if (img->c == 1) return INV_OK;
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, hsv_tables_init);
+    pthread_once(&hsv_tables_once, hsv_tables_init);
     hsv_terms T;
     hsv_terms_init(&T);
     // np.uint8(hue_factor * 255): C conversion through int, modulo 256.
@@ -227,7 +232,7 @@ int color_hue(image_u8 *img, double hue_factor) {
     return INV_OK;
 }
 
-int color_grayscale(image_u8 *img) {
+INV_HOT int color_grayscale(image_u8 *img) {
     INV_TRY(check(img, "grayscale"));
     if (img->c == 1) return INV_OK;
     size_t np = (size_t)img->w * img->h;

@@ -2,10 +2,15 @@
 // bilinear/bicubic, coefficients in 22-bit fixed point, horizontal pass first), crop, flips,
 // torchvision Resize/CenterCrop sizing, PIL affine transforms (nearest neighbour in 16.16 fixed
 // point as affine_fixed / ImagingScaleAffine, bilinear as the generic transform) and rotate.
+// Hot pixel loops: let GCC vectorise them (no fast-math: results stay bit-exact).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("O3")
+#endif
 #include "image/resample.h"
 
 #include "core/error.h"
 #include "image/imgbuf.h"
+#include "image/simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -80,8 +85,8 @@ static inline uint8_t clip8_fixed(int32_t v) {
     return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
 }
 
-int image_resize_region_into(const image_u8 *in, int x0, int y0, int cw, int ch, int out_w,
-                             int out_h, resample_filter filter, uint8_t *out) {
+INV_HOT int image_resize_region_into(const image_u8 *in, int x0, int y0, int cw, int ch, int out_w,
+                                     int out_h, resample_filter filter, uint8_t *out) {
     INV_TRY(imgbuf_check(in, "resize input"));
     if (filter != RESAMPLE_BILINEAR && filter != RESAMPLE_BICUBIC)
         return inv_fail(INV_EINVAL, "resize: filter must be bilinear or bicubic");
