@@ -180,6 +180,14 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "draws") && argc == 7) {
         rc = print_draws(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
                          strtoull(argv[6], NULL, 10));
+    } else if (argc == 4 && !strcmp(argv[1], "params")) { // every grid point of every transform
+        transform_opts o = {atoi(argv[2]), atoi(argv[3]), 0};
+        for (int t = 0; t < TRANSFORM_COUNT && !rc; t++)
+            for (int k = 0; k < transform_info_at(t)->grid && !rc; k++) {
+                char buf[256];
+                rc = transform_param_text(t, k, &o, buf, sizeof buf);
+                printf("%s %d %s\n", transform_info_at(t)->name, k, buf);
+            }
     } else if (argc >= 2 && !strcmp(argv[1], "bench") && argc == 5) {
         rc = bench(argv[2], atoi(argv[3]), atof(argv[4]));
     } else if (argc == 2 && !strcmp(argv[1], "ops")) {
@@ -198,8 +206,10 @@ int main(int argc, char **argv) {
             }
         }
     } else {
-        fprintf(stderr, "usage: aug_driver ops < SCRIPT | draws POLICY W H N SEED | bench POLICY "
-                        "N SECONDS\n");
+        fprintf(
+            stderr,
+            "usage: aug_driver ops < SCRIPT | draws POLICY W H N SEED | params R C | bench POLICY "
+            "N SECONDS\n");
         return 2;
     }
     if (rc && inv_errmsg()[0]) fprintf(stderr, "aug_driver: %s\n", inv_errmsg());

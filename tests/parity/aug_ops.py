@@ -204,9 +204,65 @@ TOL = {"sharpness": 0, "resize": 0, "resized_crop": 0, "resize_shorter": 0, "cen
        "affine": 0, "rotate": 0, "pil_blur": 0, "tv_blur": 1, "rotation": 0, "shear": 0,
        "scale": 0, "translation": 0, "blur": 1}
 
+def official_grids(R, C):
+    """Every transform's parameter list exactly as eval_synthetic_invariance.py builds it."""
+    lin = lambda a, b, n: torch.linspace(a, b, n).to(torch.float32).tolist()
+    g = {}
+    a = (torch.linspace(0, 0.25, 4) * R).to(torch.float32).tolist()
+    b = (torch.linspace(0.75, 0.25, 4) * R).to(torch.float32).tolist()
+    g["resized_crop"] = [list(p) for p in __import__("itertools").product(a, a, b, b)]
+    g["scale"] = [[s] for s in lin(1 / 4, 2, 256)]
+    a = lin(-160, 160, 17)[:16]
+    g["shear"] = [[x, y] for x in a for y in a]
+    g["rotation"] = [[x] for x in lin(0, 360, 257)[:256]]
+    space = (1 - (C / R)) / 2
+    a = torch.linspace(-space, space, 17)[:16].to(torch.float32)
+    g["translation"] = [[float(x * R), float(y * R)] for x in a for y in a]
+    g["deform"] = [[s] for s in torch.linspace(10, 50, 8).to(int).repeat(32).tolist()]
+    for nm in ("brightness", "contrast", "saturation"):
+        g[nm] = [[x] for x in lin(0.25, 5, 256)]
+    g["hue"] = [[x] for x in lin(-0.5, 0.5, 256)]
+    g["blur"] = [[x, 1 + C // 20 * 2] for x in lin(1e-5, 20.0, 256)]
+    g["sharpness"] = [[x] for x in lin(1, 30.0, 256)]
+    g["posterize"] = [[x] for x in torch.arange(1, 8).tolist()]
+    return g
+
+
+def check_grids(path, R, C):
+    """Compares the driver's `params` listing with the official grids, value by value."""
+    import re
+    g = official_grids(R, C)
+    bad = 0
+    seen = {}
+    for line in open(path):
+        name, k, text = line.split(" ", 2)
+        k = int(k)
+        seen[name] = seen.get(name, 0) + 1
+        if name not in g:
+            continue
+        nums = [float(x) for x in re.findall(r"[-+]?[0-9.]+(?:e[-+]?[0-9]+)?", text)]
+        want = g[name][k]
+        got = nums[:len(want)]
+        # Every grid value is a float32 (printed with 9 significant digits, which round-trips).
+        if len(got) != len(want) or any(np.float32(a) != np.float32(b) for a, b in zip(got, want)):
+            bad += 1
+            if bad < 10:
+                print(f"FAIL grid {name}[{k}]: invar {got} official {want}")
+    sizes = {"hflip": 2, "vflip": 2, "grayscale": 2, "equalize": 2, "invert": 2, "posterize": 7}
+    for name, n in seen.items():
+        want_n = sizes.get(name, 256)
+        if n != want_n:
+            bad += 1
+            print(f"FAIL grid {name}: {n} values, official {want_n}")
+    print(f"grids (R={R}, C={C}): {sum(seen.values())} values, {bad} mismatches")
+    return bad
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     if sys.argv[1] == "prepare":
         prepare(sys.argv[2])
+    elif sys.argv[1] == "grids":
+        sys.exit(1 if check_grids(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])) else 0)
     else:
         sys.exit(1 if compare(sys.argv[2]) else 0)
