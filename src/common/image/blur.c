@@ -65,6 +65,17 @@ static inline __attribute__((always_inline)) void box_lines(const uint8_t *in, s
 #undef PX
 }
 
+// out (w rows of h pixels) = the pixel transpose of in (h rows of w pixels), c bytes per pixel.
+static void transpose_px(const uint8_t *in, int w, int h, int c, uint8_t *out) {
+    enum { B = 32 };
+    for (int y0 = 0; y0 < h; y0 += B)
+        for (int x0 = 0; x0 < w; x0 += B)
+            for (int y = y0; y < y0 + B && y < h; y++)
+                for (int x = x0; x < x0 + B && x < w; x++)
+                    for (int k = 0; k < c; k++)
+                        out[((size_t)x * h + y) * c + k] = in[((size_t)y * w + x) * c + k];
+}
+
 INV_HOT int blur_pil_gaussian(image_u8 *img, double radius) {
     if (!img || !img->data || img->w < 1 || img->h < 1 || img->c < 1 || img->c > 4)
         return inv_fail(INV_EINVAL, "gaussian blur: no image");
@@ -79,24 +90,33 @@ INV_HOT int blur_pil_gaussian(image_u8 *img, double radius) {
     const int w = img->w, h = img->h, c = img->c;
     const size_t rowlen = (size_t)w * c, n = rowlen * h;
     uint8_t *tmp = malloc(n);
-    uint32_t *acc = malloc(sizeof(uint32_t) * rowlen);
+    uint32_t *acc = malloc(sizeof(uint32_t) * (rowlen > (size_t)h * c ? rowlen : (size_t)h * c));
     if (!tmp || !acc) {
         free(tmp);
         free(acc);
         return inv_fail(INV_ENOMEM, "gaussian blur: out of memory (%zu bytes)", n);
     }
-    // Rows, three passes each (c parallel lanes per row).
-    uint8_t *line = tmp;
-    for (int y = 0; y < h; y++) {
-        uint8_t *row = img->data + (size_t)y * rowlen;
-        for (int p = 0; p < passes; p++) {
-            if (c == 3) // constant lane count: the inner loops unroll
-                box_lines(row, 3, 3, w, ri, ww, fw, acc, line);
-            else
-                box_lines(row, (size_t)c, c, w, ri, ww, fw, acc, line);
-            memcpy(row, line, rowlen);
-        }
+    // Rows, three passes each: on the pixel-transposed image (w x h), where every row of the
+    // image is a column and all of them advance together (vectorised lanes).
+    uint8_t *tr = malloc(n);
+    if (!tr) {
+        free(tmp);
+        free(acc);
+        return inv_fail(INV_ENOMEM, "gaussian blur: out of memory (%zu bytes)", n);
     }
+    transpose_px(img->data, w, h, c, tr);
+    {
+        uint8_t *src = tr, *dst = tmp;
+        const size_t trow = (size_t)h * c;
+        for (int p = 0; p < passes; p++) {
+            box_lines(src, trow, (int)trow, w, ri, ww, fw, acc, dst);
+            uint8_t *t = src;
+            src = dst;
+            dst = t;
+        }
+        transpose_px(src, h, w, c, img->data);
+    }
+    free(tr);
     // Columns (PIL transposes and blurs rows): all columns at once, three passes, ping-pong.
     uint8_t *src = img->data, *dst = tmp;
     for (int p = 0; p < passes; p++) {
