@@ -88,6 +88,33 @@ assert (np.asarray(ds["image"][:]) == np.stack(want)).all()
 assert list(ds["label"][:]) == [0, 0, 0, 1, 1, 1]
 assert ds.getncattr("classes") == "cat,dog"
 PY
+# Images of different sizes: an error naming the file, or one size with --resize/--crop.
+$PYTHON - "$T" <<'PY'
+import sys, os, numpy as np
+from PIL import Image
+import torchvision.transforms as tr
+t = sys.argv[1]
+rng = np.random.default_rng(2)
+os.makedirs(f"{t}/mixed/a", exist_ok=True)
+imgs = [Image.fromarray(rng.integers(0, 256, s + (3,), dtype=np.uint8)) for s in [(40, 30), (25, 50), (33, 33)]]
+for i, im in enumerate(imgs):
+    im.save(f"{t}/mixed/a/{i}.png")
+f = tr.Compose([tr.Resize(20), tr.CenterCrop(16)])
+np.save(f"{t}/mixed.npy", np.stack([np.asarray(f(im)) for im in imgs]))
+PY
+expect_fail "images of different sizes" "1.png: image is 50x25 but the shard's images are 30x40.*--resize" \
+    $BIN/invar-data import folder "$T/mixed" --out "$T/bad.nc"
+ok "import with --resize --crop (np 2)" $MPIRUN -np 2 $BIN/invar-data import folder "$T/mixed" --resize 20 --crop 16 --out "$T/mixed.nc" --block 1
+ok "resized images equal torchvision Resize + CenterCrop" $PYTHON - "$T" <<'PY'
+import sys, numpy as np, netCDF4
+t = sys.argv[1]
+got = np.asarray(netCDF4.Dataset(f"{t}/mixed.nc")["image"][:])
+want = np.load(f"{t}/mixed.npy")
+assert got.shape == want.shape == (3, 16, 16, 3), (got.shape, want.shape)
+assert (got == want).all(), np.abs(got.astype(int) - want).max()
+PY
+expect_fail "--resize on cifar10" "CIFAR-10 images are stored at 32x32" \
+    $BIN/invar-data import cifar10 "$T/cifar" --resize 64 --out "$T/bad.nc"
 ok "import manifest with targets" $BIN/invar-data import manifest "$T/man/targets.csv" --out "$T/m.nc"
 ok "manifest shard holds targets" $PYTHON - "$T" <<'PY'
 import sys, numpy as np, netCDF4

@@ -10,6 +10,7 @@
 #include "core/program.h"
 #include "data/manifest.h"
 #include "data/shard.h"
+#include "image/resample.h"
 #include "io/image.h"
 
 #include <dirent.h>
@@ -151,7 +152,30 @@ typedef struct {
     cifar_source cifar;
     manifest list;
     int64_t n, h, w, c;
+    int resize,
+        crop; // torchvision Resize(resize) (shorter side, bilinear), CenterCrop(crop); 0 = off
 } import_source;
+
+// Decodes one listed image and applies the optional Resize + CenterCrop (torchvision/PIL
+// semantics, image/resample.h), so data sets of mixed image sizes make one shard.
+static int load_listed_image(const import_source *s, const char *path, image_u8 *img) {
+    INV_TRY(image_decode_file(path, img));
+    image_u8 tmp;
+    int rc = INV_OK;
+    if (s->resize > 0) {
+        rc = image_resize_shorter(img, s->resize, &tmp);
+        image_free(img);
+        if (rc) return inv_fail_context(rc, "%s", path);
+        *img = tmp;
+    }
+    if (s->crop > 0) {
+        rc = image_center_crop(img, s->crop, s->crop, &tmp);
+        image_free(img);
+        if (rc) return inv_fail_context(rc, "%s", path);
+        *img = tmp;
+    }
+    return INV_OK;
+}
 
 // Decodes images [start, start+count) (pixels HWC, labels or targets) on this rank.
 static int source_read(import_source *s, int64_t start, int64_t count, uint8_t *pixels,
@@ -161,13 +185,14 @@ static int source_read(import_source *s, int64_t start, int64_t count, uint8_t *
     for (int64_t i = 0; i < count; i++) {
         const char *path = s->list.paths[start + i];
         image_u8 img;
-        INV_TRY(image_decode_file(path, &img));
+        INV_TRY(load_listed_image(s, path, &img));
         if (img.w != s->w || img.h != s->h) {
             int w = img.w, h = img.h;
             image_free(&img);
             return inv_fail(INV_EFORMAT,
                             "%s: image is %dx%d but the shard's images are %lldx%lld (w x h, set "
-                            "by the first image, %s); import images of one size",
+                            "by the first image, %s); use --resize R --crop C to bring images of "
+                            "different sizes to one",
                             path, w, h, (long long)s->w, (long long)s->h, s->list.paths[0]);
         }
         memcpy(pixels + (size_t)i * img_bytes, img.data, img_bytes);
@@ -180,11 +205,17 @@ static int source_read(import_source *s, int64_t start, int64_t count, uint8_t *
     return INV_OK;
 }
 
-static int open_source(import_source *s, const char *kind, const char *src, const char *split) {
+static int open_source(import_source *s, const char *kind, const char *src, const char *split,
+                       int resize, int crop) {
     memset(s, 0, sizeof *s);
     s->kind = kind;
+    s->resize = resize;
+    s->crop = crop;
     if (strcmp(kind, "cifar10") == 0) {
         INV_TRY(cifar_open(&s->cifar, src, split));
+        if (resize || crop)
+            return inv_fail(INV_EINVAL, "--resize/--crop apply to folder and manifest imports; "
+                                        "CIFAR-10 images are stored at 32x32 as published");
         s->n = s->cifar.n;
         s->h = s->w = CIFAR_SIDE;
         s->c = 3;
@@ -199,7 +230,7 @@ static int open_source(import_source *s, const char *kind, const char *src, cons
                         "unknown source kind '%s' (expected cifar10, folder or manifest)", kind);
     if (s->list.n == 0) return inv_fail(INV_EFORMAT, "%s: no images listed", src);
     image_u8 first;
-    INV_TRY(image_decode_file(s->list.paths[0], &first));
+    INV_TRY(load_listed_image(s, s->list.paths[0], &first));
     s->n = s->list.n;
     s->h = first.h;
     s->w = first.w;
@@ -229,6 +260,7 @@ static int class_names_attr(const import_source *s, char *buf, size_t size) {
 int cmd_import(int argc, char **argv) {
     const char *out = NULL, *split = "all", *name = NULL;
     int64_t block = 64;
+    int resize = 0, crop = 0;
     cli_option opts[] = {
         {"out", 'o', OPT_STRING, &out, "SHARD.nc", "output shard (required)", 0, 0, 1},
         {"split", 0, OPT_STRING, &split, "train|test|all",
@@ -236,6 +268,11 @@ int cmd_import(int argc, char **argv) {
         {"name", 0, OPT_STRING, &name, "NAME",
          "data set name stored in the shard (default: the kind)", 0, 0, 1},
         {"block", 0, OPT_INT64, &block, "N", "images decoded per rank per step", 1, 65536, 0},
+        {"resize", 0, OPT_INT, &resize, "R",
+         "resize the shorter side to R pixels (bilinear, as torchvision Resize(R)); 0 = off", 0,
+         65535, 0},
+        {"crop", 0, OPT_INT, &crop, "C",
+         "centre crop to CxC (as torchvision CenterCrop(C)); 0 = off", 0, 65535, 0},
     };
     cli_common common = {0};
     cli_spec spec = {
@@ -251,9 +288,12 @@ int cmd_import(int argc, char **argv) {
             "                ImageFolder); labels are class indices.\n"
             "  manifest SRC  a CSV file: path,label or path,t1,...,tk (targets); paths\n"
             "                relative to the CSV's folder; optional header line.\n"
-            "All images of one shard must have the same size.",
+            "All images of one shard have one size: give --resize and --crop for data sets\n"
+            "whose images differ in size (e.g. --resize 256 --crop 224, or 224/224 as the\n"
+            "paper's downstream evaluation).",
         .example = "  invar-data import cifar10 cifar-10-batches-bin --out cifar10.nc\n"
-                   "  mpirun -np 4 invar-data import folder flowers/ --out flowers.nc",
+                   "  mpirun -np 4 invar-data import folder flowers/ --resize 224 --crop 224 "
+                   "--out flowers.nc",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof opts[0]),
         .min_positional = 2,
@@ -269,7 +309,7 @@ int cmd_import(int argc, char **argv) {
     int rank = mpi_rank(), size = mpi_size();
 
     import_source s;
-    rc = open_source(&s, kind, src, split);
+    rc = open_source(&s, kind, src, split, resize, crop);
     if (!mpi_all_ok(rc == INV_OK)) {
         if (rc) program_fail_last(rc);
         program_exit(1);
@@ -285,6 +325,11 @@ int cmd_import(int argc, char **argv) {
         if (!rc) rc = shard_set_attr(&out_shard, "dataset", name ? name : kind);
         if (!rc) rc = shard_set_attr(&out_shard, "source", src);
         if (!rc) rc = shard_set_attr(&out_shard, "importer", kind);
+        if (!rc && (resize || crop)) {
+            char pre[128];
+            snprintf(pre, sizeof pre, "Resize(%d) CenterCrop(%d) (0 = not applied)", resize, crop);
+            rc = shard_set_attr(&out_shard, "preprocessing", pre);
+        }
         if (!rc && s.cifar.nfiles) rc = shard_set_attr(&out_shard, "split", split);
         if (!rc && classes[0]) rc = shard_set_attr(&out_shard, "classes", classes);
     }
