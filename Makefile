@@ -19,7 +19,7 @@ CLANG ?= clang
 PYTHON ?= /usr/bin/python3
 
 # ---- Debian packages (make deps) -------------------------------------------------------------
-DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev \
+DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev libdnnl-dev \
 	libopenmpi-dev openmpi-bin libnetcdf-dev netcdf-bin libcjson-dev \
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4
