@@ -46,7 +46,7 @@ static int run_rows(const features_args *a, const shard *s, resnet *m, const pre
         int count = (int)(hi - start < a->batch ? hi - start : a->batch);
         const float *feat;
         if ((rc = shard_read_images(s, start, count, images))) break;
-        preprocess_batch(pp, images, count, x);
+        if ((rc = preprocess_batch(pp, images, count, x))) break;
         if ((rc = resnet_forward(m, x, count, pp->out_h, pp->out_w, RESNET_EVAL, &feat))) break;
         feat = resnet_features(m);
         if (w)
@@ -181,7 +181,9 @@ int cmd_features(int argc, char **argv) {
         {"out", 'o', OPT_STRING, &out, "FEATURES.nc", "output feature file", 0, 0, 1},
         {"batch", 0, OPT_INT, &a.batch, "B", "images per forward pass", 1, 65536, 0},
         {"resize", 0, OPT_INT, &a.resize, "R",
-         "resize the shorter side to R pixels, bilinear (0: no resizing)", 0, 8192, 0},
+         "resize the shorter side to R pixels as torchvision Resize(R) on PIL images "
+         "(antialiased bilinear; 0: no resizing)",
+         0, 8192, 0},
         {"crop", 0, OPT_INT, &a.crop, "C", "centre crop to C x C (0: none)", 0, 8192, 0},
         {"backend", 0, OPT_STRING, &backend, "NAME",
          "cpu (oneDNN convolutions) or reference (im2col + BLAS)", 0, 0, 0},

@@ -1,12 +1,11 @@
-// preprocess.c: the feature-extraction input pipeline. Resizing follows torchvision's
-// Resize(R) on tensors (antialias off): the shorter side becomes R, the longer
-// int(R * long / short), bilinear with half-pixel centres (align_corners=False); CenterCrop(C)
-// takes the top-left corner at round((size - C) / 2).
+// preprocess.c: the feature-extraction input pipeline: torchvision's Resize(R) + CenterCrop(C)
+// on PIL images (the shorter side becomes R, the longer int(R * long / short); PIL bilinear with
+// antialiasing), then ToTensor + Normalize(ImageNet mean/std), HWC uint8 -> CHW float.
 #include "preprocess.h"
 
 #include "core/error.h"
-
-#include <math.h>
+#include "image/resample.h"
+#include "io/image.h"
 
 static const float MEAN[3] = {0.485f, 0.456f, 0.406f}, STD[3] = {0.229f, 0.224f, 0.225f};
 
@@ -32,47 +31,52 @@ int preprocess_plan_init(preprocess_plan *p, int h, int w, int c, int resize, in
     return INV_OK;
 }
 
-// One source coordinate of bilinear sampling: lower index, upper index, weight of the upper.
-static void src_coord(int o, int in, int out, int *i0, int *i1, float *t) {
-    float s = ((float)o + 0.5f) * ((float)in / (float)out) - 0.5f;
-    if (s < 0) s = 0;
-    int a = (int)s;
-    if (a > in - 1) a = in - 1;
-    *i0 = a;
-    *i1 = a + 1 < in ? a + 1 : in - 1;
-    *t = s - (float)a;
+// Resize(R) + CenterCrop(C) of one uint8 image with torchvision's PIL semantics
+// (image/resample.h: PIL's antialiased bilinear resampling of uint8 pixels), as the paper's
+// evaluation code applies them to PIL images before ToTensor.
+static int resize_crop(const preprocess_plan *p, const uint8_t *img, image_u8 *out) {
+    image_u8 src = {.w = p->w, .h = p->h, .c = p->c, .data = (uint8_t *)img}, tmp;
+    image_u8 cur = src;
+    int owned = 0;
+    if (p->resize) {
+        INV_TRY(image_resize_shorter(&cur, p->resize, &tmp));
+        cur = tmp;
+        owned = 1;
+    }
+    if (p->crop) {
+        int rc = image_center_crop(&cur, p->crop, p->crop, &tmp);
+        if (owned) image_free(&cur);
+        if (rc) return rc;
+        cur = tmp;
+        owned = 1;
+    }
+    if (!owned) return inv_fail(INV_EINVAL, "resize_crop: nothing to do");
+    *out = cur;
+    return INV_OK;
 }
 
-void preprocess_batch(const preprocess_plan *p, const uint8_t *images, int n, float *x) {
-    int top = (int)lround((p->rh - p->out_h) / 2.0), left = (int)lround((p->rw - p->out_w) / 2.0);
+int preprocess_batch(const preprocess_plan *p, const uint8_t *images, int n, float *x) {
     int64_t plane = (int64_t)p->out_h * p->out_w;
-#pragma omp parallel for schedule(static)
+    int failed = 0;
+#pragma omp parallel for schedule(static) reduction(| : failed)
     for (int i = 0; i < n; i++) {
         const uint8_t *img = images + (int64_t)i * p->h * p->w * p->c;
-        float *xi = x + (int64_t)i * 3 * plane;
-        for (int oy = 0; oy < p->out_h; oy++) {
-            int y0 = oy + top, y1 = y0;
-            float ty = 0;
-            if (p->resize) src_coord(oy + top, p->h, p->rh, &y0, &y1, &ty);
-            for (int ox = 0; ox < p->out_w; ox++) {
-                int x0 = ox + left, x1 = x0;
-                float tx = 0;
-                if (p->resize) src_coord(ox + left, p->w, p->rw, &x0, &x1, &tx);
-                for (int ch = 0; ch < 3; ch++) {
-                    int sc = p->c == 1 ? 0 : ch;
-#define PX(yy, xx) ((float)img[((int64_t)(yy)*p->w + (xx)) * p->c + sc] / 255.0f)
-                    float v;
-                    if (p->resize) {
-                        float top_v = PX(y0, x0) * (1 - tx) + PX(y0, x1) * tx;
-                        float bot_v = PX(y1, x0) * (1 - tx) + PX(y1, x1) * tx;
-                        v = top_v * (1 - ty) + bot_v * ty;
-                    } else {
-                        v = PX(y0, x0);
-                    }
-#undef PX
-                    xi[ch * plane + (int64_t)oy * p->out_w + ox] = (v - MEAN[ch]) / STD[ch];
-                }
+        int c = p->c;
+        image_u8 rc_img = {0};
+        if (p->resize || p->crop) {
+            if (resize_crop(p, img, &rc_img) != INV_OK) {
+                failed = 1;
+                continue;
             }
+            img = rc_img.data;
         }
+        float *xi = x + (int64_t)i * 3 * plane;
+        for (int64_t q = 0; q < plane; q++)
+            for (int ch = 0; ch < 3; ch++) {
+                float v = (float)img[q * c + (c == 1 ? 0 : ch)] / 255.0f;
+                xi[ch * plane + q] = (v - MEAN[ch]) / STD[ch];
+            }
+        if (rc_img.data) image_free(&rc_img);
     }
+    return failed ? inv_fail(INV_ENOMEM, "preprocessing: out of memory resizing a batch") : INV_OK;
 }

@@ -85,13 +85,14 @@ def check(d, shard, feats, r, c):
     m, _ = model_sd()
     m.fc = torch.nn.Identity()
     m.eval()
-    x = torch.from_numpy(images).permute(0, 3, 1, 2).float() / 255
-    if r:
-        h, w = x.shape[2:]
-        size = (r, int(r * w / h)) if h <= w else (int(r * h / w), r)
-        x = torch.nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False)
-    if c:
-        x = torchvision.transforms.functional.center_crop(x, [c, c])
+    # torchvision's evaluation pipeline on PIL images: Resize(r), CenterCrop(c), ToTensor.
+    from PIL import Image
+    tf = [torchvision.transforms.Resize(r)] if r else []
+    tf += [torchvision.transforms.CenterCrop(c)] if c else []
+    tf += [torchvision.transforms.ToTensor()]
+    tf = torchvision.transforms.Compose(tf)
+    x = torch.stack([tf(Image.fromarray(im.squeeze(-1) if im.shape[-1] == 1 else im).convert("RGB"))
+                     for im in images])
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     x = (x - mean) / std
