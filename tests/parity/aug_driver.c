@@ -29,7 +29,7 @@ static int read_pnm(const char *path, image_u8 *img) {
         return inv_fail(INV_EFORMAT, "%s: not a binary 8-bit PPM/PGM", path);
     }
     fgetc(f);
-    int rc = imgbuf_alloc(img, w, h, magic[1] == '6' ? 3 : 1);
+    int rc = image_alloc(img, w, h, magic[1] == '6' ? 3 : 1);
     if (!rc && fread(img->data, 1, (size_t)w * h * img->c, f) != (size_t)w * h * img->c)
         rc = inv_fail(INV_EFORMAT, "%s: truncated", path);
     fclose(f);
@@ -107,8 +107,8 @@ static int run_op(char **t, int n) {
     }
 #undef A
     if (!rc) rc = write_pnm(outp, inplace ? &in : &out);
-    imgbuf_free(&in);
-    imgbuf_free(&out);
+    image_free(&in);
+    image_free(&out);
     return rc;
 }
 
@@ -150,7 +150,7 @@ static int bench(const char *policy_name, int count, double min_seconds) {
     image_u8 imgs[NIMG];
     for (int i = 0; i < NIMG; i++) {
         int w = 256 + 16 * (i % 3), h = 256 - 8 * (i % 4);
-        INV_TRY(imgbuf_alloc(&imgs[i], w, h, 3));
+        INV_TRY(image_alloc(&imgs[i], w, h, 3));
         rng_stream s;
         rng_stream_init(&s, 1, RNG_PURPOSE_GENERIC, 0, (uint32_t)i, 0);
         for (int y = 0; y < h; y++)
@@ -171,7 +171,7 @@ static int bench(const char *policy_name, int count, double min_seconds) {
     printf("%.3f\n", done / t);
     free(q);
     free(k);
-    for (int i = 0; i < NIMG; i++) imgbuf_free(&imgs[i]);
+    for (int i = 0; i < NIMG; i++) image_free(&imgs[i]);
     return 0;
 }
 

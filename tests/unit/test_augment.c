@@ -14,7 +14,7 @@
 
 static image_u8 pattern(int w, int h, int c) {
     image_u8 img;
-    imgbuf_alloc(&img, w, h, c);
+    image_alloc(&img, w, h, c);
     for (size_t i = 0; i < (size_t)w * h * c; i++) img.data[i] = (uint8_t)((i * 7919) >> 3);
     return img;
 }
@@ -74,7 +74,7 @@ static void test_any_input(void) {
                             sizes[s][2], inv_errmsg());
                 CU_ASSERT(all_finite(out, 3 * 224 * 224));
             }
-            imgbuf_free(&img);
+            image_free(&img);
         }
     }
     free(out);
@@ -85,7 +85,7 @@ static void test_normalize_values(void) {
     aug_policy p;
     CU_ASSERT_EQUAL_FATAL(policy_builtin("spatial", &p), INV_OK);
     image_u8 img;
-    CU_ASSERT_EQUAL_FATAL(imgbuf_alloc(&img, 40, 30, 3), INV_OK);
+    CU_ASSERT_EQUAL_FATAL(image_alloc(&img, 40, 30, 3), INV_OK);
     for (int i = 0; i < 40 * 30; i++)
         img.data[3 * i] = 10, img.data[3 * i + 1] = 128, img.data[3 * i + 2] = 255;
     float *out = malloc(sizeof(float) * 3 * 224 * 224);
@@ -102,9 +102,9 @@ static void test_normalize_values(void) {
     CU_ASSERT_EQUAL_FATAL(augment_apply_u8(&p, &d, &grey, &view), INV_OK);
     CU_ASSERT(view.w == 224 && view.h == 224 && view.c == 3);
     CU_ASSERT(view.data[300] == view.data[301] && view.data[301] == view.data[302]);
-    imgbuf_free(&view);
-    imgbuf_free(&grey);
-    imgbuf_free(&img);
+    image_free(&view);
+    image_free(&grey);
+    image_free(&img);
 }
 
 static void test_batch_threads(void) {
@@ -137,7 +137,7 @@ static void test_batch_threads(void) {
     CU_ASSERT(augment_batch(&p, imgs, N, 9, 4, idx, 1, a) != INV_OK);
     CU_ASSERT_PTR_NOT_NULL(strstr(inv_errmsg(), "image 3"));
     imgs[3].c = 3;
-    for (int i = 0; i < N; i++) imgbuf_free(&imgs[i]);
+    for (int i = 0; i < N; i++) image_free(&imgs[i]);
     free(a);
     free(b);
     free(one);

@@ -11,7 +11,7 @@
 
 static image_u8 rgb1(uint8_t r, uint8_t g, uint8_t b) {
     image_u8 img;
-    imgbuf_alloc(&img, 1, 1, 3);
+    image_alloc(&img, 1, 1, 3);
     img.data[0] = r, img.data[1] = g, img.data[2] = b;
     return img;
 }
@@ -21,7 +21,7 @@ static void test_known_values(void) {
     CU_ASSERT_EQUAL(color_luma(img.data), 76); // (255 * 19595 + 0x8000) >> 16
     CU_ASSERT_EQUAL(color_grayscale(&img), INV_OK);
     CU_ASSERT(img.data[0] == 76 && img.data[1] == 76 && img.data[2] == 76);
-    imgbuf_free(&img);
+    image_free(&img);
     img = rgb1(200, 101, 3);
     CU_ASSERT_EQUAL(color_brightness(&img, 0.5), INV_OK);
     CU_ASSERT(img.data[0] == 100 && img.data[1] == 50 && img.data[2] == 1);
@@ -31,7 +31,7 @@ static void test_known_values(void) {
     CU_ASSERT(img.data[0] == 0 && img.data[1] == 55 && img.data[2] == 251);
     CU_ASSERT_EQUAL(color_posterize(&img, 1), INV_OK);
     CU_ASSERT(img.data[0] == 0 && img.data[1] == 0 && img.data[2] == 128);
-    imgbuf_free(&img);
+    image_free(&img);
     // Contrast of a one-pixel image: the degenerate is the pixel's own luma.
     img = rgb1(10, 10, 10);
     CU_ASSERT_EQUAL(color_contrast(&img, 3.0), INV_OK);
@@ -39,21 +39,21 @@ static void test_known_values(void) {
     // Saturation 0 is grayscale; hue of a grey pixel is unchanged.
     CU_ASSERT_EQUAL(color_hue(&img, 0.3), INV_OK);
     CU_ASSERT_EQUAL(img.data[1], 10);
-    imgbuf_free(&img);
+    image_free(&img);
     img = rgb1(255, 0, 0);
     CU_ASSERT_EQUAL(color_saturation(&img, 0.0), INV_OK);
     CU_ASSERT(img.data[0] == 76 && img.data[2] == 76);
-    imgbuf_free(&img);
+    image_free(&img);
     // Hue +0.5 turns pure red into cyan.
     img = rgb1(255, 0, 0);
     CU_ASSERT_EQUAL(color_hue(&img, 0.5), INV_OK);
     CU_ASSERT(img.data[0] <= 2 && img.data[1] >= 250 && img.data[2] >= 250);
-    imgbuf_free(&img);
+    image_free(&img);
 }
 
 static void test_equalize_and_sharpness(void) {
     image_u8 img;
-    CU_ASSERT_EQUAL_FATAL(imgbuf_alloc(&img, 4, 4, 3), INV_OK);
+    CU_ASSERT_EQUAL_FATAL(image_alloc(&img, 4, 4, 3), INV_OK);
     memset(img.data, 77, 48);
     CU_ASSERT_EQUAL(color_equalize(&img), INV_OK); // one level: unchanged
     CU_ASSERT_EQUAL(img.data[5], 77);
@@ -65,16 +65,16 @@ static void test_equalize_and_sharpness(void) {
     memset(img.data, 90, 48);
     CU_ASSERT_EQUAL(color_sharpness(&img, 30.0), INV_OK);
     for (int i = 0; i < 48; i++) CU_ASSERT_EQUAL(img.data[i], 90);
-    imgbuf_free(&img);
+    image_free(&img);
     img = rgb1(1, 2, 3);
     CU_ASSERT_EQUAL(color_sharpness(&img, 5.0), INV_OK);
     CU_ASSERT_EQUAL(img.data[2], 3);
-    imgbuf_free(&img);
+    image_free(&img);
 }
 
 static void test_grey_input(void) {
     image_u8 img;
-    CU_ASSERT_EQUAL_FATAL(imgbuf_alloc(&img, 3, 2, 1), INV_OK);
+    CU_ASSERT_EQUAL_FATAL(image_alloc(&img, 3, 2, 1), INV_OK);
     for (int i = 0; i < 6; i++) img.data[i] = (uint8_t)(40 * i);
     CU_ASSERT_EQUAL(color_grayscale(&img), INV_OK);
     CU_ASSERT_EQUAL(color_saturation(&img, 2.0), INV_OK);
@@ -85,7 +85,7 @@ static void test_grey_input(void) {
     CU_ASSERT_EQUAL(color_equalize(&img), INV_OK);
     CU_ASSERT_EQUAL(color_contrast(&img, 0.0), INV_OK);
     CU_ASSERT_EQUAL(img.data[0], img.data[5]);
-    imgbuf_free(&img);
+    image_free(&img);
 }
 
 static void test_errors(void) {
@@ -99,11 +99,11 @@ static void test_errors(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(inv_errmsg(), "outside [-0.5, 0.5]"));
     CU_ASSERT_EQUAL(color_posterize(&img, 9), INV_EINVAL);
     CU_ASSERT_EQUAL(img.data[0], 1); // untouched by the failures
-    imgbuf_free(&img);
-    CU_ASSERT_EQUAL_FATAL(imgbuf_alloc(&img, 2, 2, 4), INV_OK);
+    image_free(&img);
+    CU_ASSERT_EQUAL_FATAL(image_alloc(&img, 2, 2, 4), INV_OK);
     CU_ASSERT_EQUAL(color_invert(&img), INV_EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(inv_errmsg(), "4 channels"));
-    imgbuf_free(&img);
+    image_free(&img);
     image_u8 none = {0, 0, 0, NULL};
     CU_ASSERT_EQUAL(color_grayscale(&none), INV_EINVAL);
 }

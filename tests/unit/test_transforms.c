@@ -11,7 +11,7 @@
 
 static image_u8 pattern(int w, int h, int c) {
     image_u8 img;
-    imgbuf_alloc(&img, w, h, c);
+    image_alloc(&img, w, h, c);
     for (size_t i = 0; i < (size_t)w * h * c; i++) img.data[i] = (uint8_t)((i * 2654435761u) >> 24);
     return img;
 }
@@ -73,10 +73,10 @@ static void test_all_sizes(void) {
                     CU_ASSERT_EQUAL(out.c, 3);
                     if (!raw || t == 0) CU_ASSERT(out.w == C && out.h == C);
                     if (raw && t != 0) CU_ASSERT(out.w == img.w && out.h == img.h);
-                    imgbuf_free(&out);
+                    image_free(&out);
                 }
         }
-        imgbuf_free(&img);
+        image_free(&img);
     }
 }
 
@@ -91,17 +91,17 @@ static void test_identities(void) {
         CU_ASSERT_EQUAL_FATAL(transform_apply_by_name(ident[i], k0[i], &img, NULL, 0, &out),
                               INV_OK);
         CU_ASSERT_EQUAL(memcmp(out.data, clean.data, 224 * 224 * 3), 0);
-        imgbuf_free(&out);
+        image_free(&out);
     }
     CU_ASSERT_EQUAL_FATAL(transform_apply_by_name("hflip", 1, &img, NULL, 1, &out), INV_OK);
     CU_ASSERT_EQUAL(memcmp(out.data, img.data + 49 * 3, 3), 0);
-    imgbuf_free(&out);
-    imgbuf_free(&clean);
+    image_free(&out);
+    image_free(&clean);
     CU_ASSERT_EQUAL(transform_apply_by_name("zoom", 0, &img, NULL, 0, &out), INV_EINVAL);
     CU_ASSERT_EQUAL(transform_apply_by_name("posterize", 7, &img, NULL, 0, &out), INV_ERANGE);
     const transform_opts bad = {-3, 10, 0};
     CU_ASSERT_EQUAL(transform_apply_by_name("hflip", 0, &img, &bad, 0, &out), INV_ERANGE);
-    imgbuf_free(&img);
+    image_free(&img);
 }
 
 static void test_deform(void) {
@@ -110,16 +110,16 @@ static void test_deform(void) {
     CU_ASSERT_EQUAL_FATAL(transform_apply_by_name("deform", 9, &img, &o1, 1, &a), INV_OK);
     CU_ASSERT_EQUAL_FATAL(transform_apply_by_name("deform", 9, &img, &o1, 1, &b), INV_OK);
     CU_ASSERT_EQUAL(memcmp(a.data, b.data, 64 * 48 * 3), 0);
-    imgbuf_free(&b);
+    image_free(&b);
     CU_ASSERT_EQUAL_FATAL(transform_apply_by_name("deform", 17, &img, &o1, 1, &b), INV_OK);
     CU_ASSERT(memcmp(a.data, b.data, 64 * 48 * 3) != 0);
     CU_ASSERT_EQUAL_FATAL(transform_apply_by_name("deform", 9, &img, &o2, 1, &c), INV_OK);
     CU_ASSERT(memcmp(a.data, c.data, 64 * 48 * 3) != 0);
     CU_ASSERT(memcmp(a.data, img.data, 64 * 48 * 3) != 0);
-    imgbuf_free(&a);
-    imgbuf_free(&b);
-    imgbuf_free(&c);
-    imgbuf_free(&img);
+    image_free(&a);
+    image_free(&b);
+    image_free(&c);
+    image_free(&img);
 }
 
 int test_transforms_register(void) {

@@ -124,7 +124,7 @@ typedef struct {
 } work_img;
 
 static void work_replace(work_img *w, image_u8 *next) {
-    imgbuf_free(&w->own);
+    image_free(&w->own);
     w->own = *next;
     w->cur = &w->own;
 }
@@ -222,7 +222,7 @@ int augment_apply_u8(const aug_policy *p, const aug_draw *d, const image_u8 *in,
                       w.cur->w, w.cur->h, p->out_size, p->out_size);
     if (rc == INV_OK) rc = work_writable(&w);
     if (rc != INV_OK) {
-        imgbuf_free(&w.own);
+        image_free(&w.own);
         return rc;
     }
     *out = w.own;
@@ -252,7 +252,7 @@ int augment_view(const aug_policy *p, const image_u8 *in, uint64_t seed, uint32_
     image_u8 v;
     INV_TRY(augment_apply_u8(p, &d, in, &v));
     augment_to_tensor(&v, p->mean, p->std, out);
-    imgbuf_free(&v);
+    image_free(&v);
     return INV_OK;
 }
 

@@ -110,7 +110,7 @@ int elastic_deform(const image_u8 *in, double alpha, double sigma, double alpha_
         inv[5] = -(inv[3] * m[2] + inv[4] * m[5]);
     }
     image_u8 warped;
-    INV_TRY(imgbuf_alloc(&warped, w, h, c));
+    INV_TRY(image_alloc(&warped, w, h, c));
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
             sample(in, inv[0] * x + inv[1] * y + inv[2], inv[3] * x + inv[4] * y + inv[5],
@@ -128,7 +128,7 @@ int elastic_deform(const image_u8 *in, double alpha, double sigma, double alpha_
     for (size_t i = 0; i < np; i++) dy[i] = (float)(rng_uniform_double(s) * 2 - 1);
     smooth_field(dx, w, h, sigma, tmp);
     smooth_field(dy, w, h, sigma, tmp);
-    rc = imgbuf_alloc(out, w, h, c);
+    rc = image_alloc(out, w, h, c);
     if (rc) goto done;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
@@ -140,6 +140,6 @@ done:
     free(dx);
     free(dy);
     free(tmp);
-    imgbuf_free(&warped);
+    image_free(&warped);
     return rc;
 }

@@ -1,33 +1,11 @@
-// imgbuf.c: pixel buffers for the image operations: allocation, validation and RGB conversion
-// of image_u8 (HWC uint8) buffers used by resample, colour, blur, augment and transforms.
+// imgbuf.c: validation, copies and RGB conversion of the image_u8 (HWC uint8) buffers used by
+// resample, colour, blur, augment and transforms.
 #include "image/imgbuf.h"
 
 #include "core/error.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-int imgbuf_alloc(image_u8 *img, int w, int h, int c) {
-    img->data = NULL;
-    img->w = img->h = img->c = 0;
-    if (w < 1 || h < 1 || w > IMAGE_MAX_SIDE || h > IMAGE_MAX_SIDE)
-        return inv_fail(INV_ERANGE, "image size %dx%d outside 1..%d", w, h, IMAGE_MAX_SIDE);
-    if (c < 1 || c > 4) return inv_fail(INV_EINVAL, "image channels %d outside 1..4", c);
-    size_t n = (size_t)w * (size_t)h * (size_t)c;
-    img->data = calloc(n, 1);
-    INV_CHECK_ALLOC(img->data, n, "image buffer");
-    img->w = w;
-    img->h = h;
-    img->c = c;
-    return INV_OK;
-}
-
-void imgbuf_free(image_u8 *img) {
-    if (!img) return;
-    free(img->data);
-    img->data = NULL;
-    img->w = img->h = img->c = 0;
-}
 
 int imgbuf_check(const image_u8 *img, const char *what) {
     if (!img || !img->data) return inv_fail(INV_EINVAL, "%s: no image data", what);
@@ -41,7 +19,7 @@ int imgbuf_check(const image_u8 *img, const char *what) {
 
 int imgbuf_to_rgb(const image_u8 *in, image_u8 *out) {
     INV_TRY(imgbuf_check(in, "input image"));
-    INV_TRY(imgbuf_alloc(out, in->w, in->h, 3));
+    INV_TRY(image_alloc(out, in->w, in->h, 3));
     size_t n = (size_t)in->w * in->h;
     const uint8_t *s = in->data;
     uint8_t *d = out->data;
@@ -63,7 +41,7 @@ int imgbuf_to_rgb(const image_u8 *in, image_u8 *out) {
 
 int imgbuf_copy(const image_u8 *in, image_u8 *out) {
     INV_TRY(imgbuf_check(in, "input image"));
-    INV_TRY(imgbuf_alloc(out, in->w, in->h, in->c));
+    INV_TRY(image_alloc(out, in->w, in->h, in->c));
     memcpy(out->data, in->data, (size_t)in->w * in->h * in->c);
     return INV_OK;
 }

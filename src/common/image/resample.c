@@ -205,9 +205,9 @@ done:
 int image_resize_region(const image_u8 *in, int x0, int y0, int cw, int ch, int out_w, int out_h,
                         resample_filter filter, image_u8 *out) {
     INV_TRY(imgbuf_check(in, "resize input"));
-    INV_TRY(imgbuf_alloc(out, out_w, out_h, in->c));
+    INV_TRY(image_alloc(out, out_w, out_h, in->c));
     int rc = image_resize_region_into(in, x0, y0, cw, ch, out_w, out_h, filter, out->data);
-    if (rc) imgbuf_free(out);
+    if (rc) image_free(out);
     return rc;
 }
 
@@ -219,7 +219,7 @@ int image_resize(const image_u8 *in, int out_w, int out_h, resample_filter filte
 int image_crop(const image_u8 *in, int left, int top, int w, int h, image_u8 *out) {
     INV_TRY(imgbuf_check(in, "crop input"));
     if (w < 1 || h < 1) return inv_fail(INV_ERANGE, "crop: size %dx%d must be at least 1x1", w, h);
-    INV_TRY(imgbuf_alloc(out, w, h, in->c));
+    INV_TRY(image_alloc(out, w, h, in->c));
     const int c = in->c;
     int xa = left < 0 ? 0 : left, xb = left + w > in->w ? in->w : left + w;
     if (xb <= xa) return INV_OK;
@@ -404,7 +404,7 @@ int image_affine_pil(const image_u8 *in, const double m[6], resample_filter filt
             return inv_fail(INV_EINVAL, "affine: matrix entry %d is not finite", i);
     if (filter != RESAMPLE_NEAREST && filter != RESAMPLE_BILINEAR)
         return inv_fail(INV_EINVAL, "affine: filter must be nearest or bilinear");
-    INV_TRY(imgbuf_alloc(out, in->w, in->h, in->c));
+    INV_TRY(image_alloc(out, in->w, in->h, in->c));
     if (filter == RESAMPLE_BILINEAR)
         affine_bilinear(in, m, out);
     else if (m[1] == 0 && m[3] == 0)
@@ -462,7 +462,7 @@ int image_rotate(const image_u8 *in, double angle, resample_filter filter, image
         return INV_OK;
     }
     if ((angle == 90 || angle == 270) && w == h) {
-        INV_TRY(imgbuf_alloc(out, h, w, c));
+        INV_TRY(image_alloc(out, h, w, c));
         for (int y = 0; y < out->h; y++)
             for (int x = 0; x < out->w; x++) {
                 // ROTATE_90 (counter-clockwise): out(x, y) = in(w - 1 - y, x).

@@ -215,7 +215,7 @@ int transform_clean(const image_u8 *in, const transform_opts *o, image_u8 *out) 
     image_u8 resized;
     INV_TRY(image_resize_shorter(in, p.R, &resized));
     int rc = image_center_crop(&resized, p.C, p.C, out);
-    imgbuf_free(&resized);
+    image_free(&resized);
     return rc;
 }
 
@@ -231,7 +231,7 @@ static int resized_crop(const image_u8 *in, const params *p, image_u8 *out) {
     image_u8 crop;
     INV_TRY(image_crop(in, x0, y0, cw, ch, &crop));
     int rc = image_resize(&crop, p->C, p->C, RESAMPLE_BILINEAR, out);
-    imgbuf_free(&crop);
+    image_free(&crop);
     return rc;
 }
 
@@ -313,14 +313,14 @@ int transform_apply(int t, int k, const image_u8 *in, const transform_opts *o, i
     image_u8 rgb, mid = {0, 0, 0, NULL};
     INV_TRY(imgbuf_to_rgb(in, &rgb));
     int rc = apply_raw(t, k, &p, o, &rgb, &mid);
-    imgbuf_free(&rgb);
+    image_free(&rgb);
     if (rc != INV_OK) return rc;
     if (raw || t == T_RESIZED_CROP) {
         *out = mid;
         return INV_OK;
     }
     rc = transform_clean(&mid, o, out);
-    imgbuf_free(&mid);
+    image_free(&mid);
     return rc;
 }
 

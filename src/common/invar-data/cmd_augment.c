@@ -146,7 +146,7 @@ int cmd_augment(int argc, char **argv) {
         for (int y = 0; y < S; y++)
             memcpy(sheet.data + ((size_t)(y0 + y) * sheet.w + x0) * 3,
                    view.data + (size_t)y * S * 3, (size_t)S * 3);
-        imgbuf_free(&view);
+        image_free(&view);
     }
     if ((rc = image_write_png(out, &sheet))) program_fail_last(rc);
     printf("augment: wrote %s (%dx%d, %d views)\n", out, sheet.w, sheet.h, views);

@@ -78,7 +78,7 @@ int cmd_transform(int argc, char **argv) {
     if ((rc = image_write_png(out, &res))) program_fail_last(rc);
     printf("transform: %s index %d (%s) on %s (%dx%d) -> %s (%dx%d%s)\n", name, index, desc, in,
            img.w, img.h, out, res.w, res.h, raw ? ", raw" : "");
-    imgbuf_free(&res);
+    image_free(&res);
     image_free(&img);
     return 0;
 }
