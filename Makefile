@@ -180,3 +180,9 @@ clean:
 	rm -rf build build-* bin
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# Flags for scripts that compile small tools against libinvar (tests/parity, tests/gpu).
+print-cflags:
+	@echo $(CFLAGS_BASE) $(DEFS)
+print-libs:
+	@echo $(LIBS)

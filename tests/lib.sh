@@ -15,7 +15,8 @@ if [ "$(id -u)" = 0 ]; then
 else
     MPIRUN="mpirun --oversubscribe"
 fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/invar-$SUITE-XXXXXX")
+T=$(mktemp -d "${TMPDIR:-/tmp}/invar-${SUITE//\//-}-XXXXXX") || { echo "lib.sh: mktemp failed"; exit 1; }
+[ -d "$T" ] || { echo "lib.sh: no scratch directory"; exit 1; }
 [ -n "${INVAR_KEEP_TEST_FILES:-}" ] || trap 'rm -rf "$T"' EXIT
 PASSED=0
 FAILED=0

@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum {
     INV_OK = 0,
     INV_EINVAL,  // bad argument or option value
@@ -84,5 +88,9 @@ int inv_fail_mpi(int mpi_status, const char *call);
         if (!(cond)) return inv_fail_errno((path), (what));                                        \
     } while (0)
 int inv_fail_errno(const char *path, const char *what);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
