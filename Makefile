@@ -157,21 +157,35 @@ bench: all
 # ---- fuzzing (clang libFuzzer + ASan) --------------------------------------------------------
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# FUZZ_TARGETS=fuzz_safetensors runs only that target (default: all of them).
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 FUZZ_O := $(O)/fuzz
+# Each target runs FUZZ_SECONDS on its corpus (build/fuzz/corpus-NAME, seeded from
+# tests/fuzz/seeds/NAME, with tests/fuzz/NAME.dict if present); a crash, leak, sanitizer report
+# or timeout makes `make fuzz` fail and leaves the input in $(FUZZ_O)/crash-* (or leak-*,
+# timeout-*) and the log in $(FUZZ_O)/NAME.log.
 fuzz:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) BIN=$(FUZZ_O)/bin CC=$(CLANG) \
+	  WARN="$(WARN) -Wno-unknown-warning-option" \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libinvar.a >/dev/null
-	@set -e; for src in $(FUZZ_SRC); do \
-	  name=$$(basename $$src .c); \
-	  $(CLANG) $(CFLAGS_BASE) -Wno-unused-command-line-argument -O1 -g -fsanitize=fuzzer,address,undefined $(DEFS) \
-	    $$src $(FUZZ_O)/libinvar.a -o $(FUZZ_O)/$$name $(LIBS); \
+	@status=0; for name in $(FUZZ_TARGETS); do \
+	  src=tests/fuzz/$$name.c; \
+	  $(CLANG) $(CFLAGS_BASE) -Wno-unknown-warning-option -Wno-unused-command-line-argument -O1 -g -fsanitize=fuzzer,address,undefined $(DEFS) \
+	    $$src $(FUZZ_O)/libinvar.a -o $(FUZZ_O)/$$name $(LIBS) || exit 1; \
 	  mkdir -p $(FUZZ_O)/corpus-$$name; \
 	  seeds=tests/fuzz/seeds/$${name#fuzz_}; \
-	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
-	  $(FUZZ_O)/$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_O)/ $(FUZZ_O)/corpus-$$name $$( [ -d $$seeds ] && echo $$seeds ) 2>&1 | \
-	    grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' ; \
-	done
+	  log=$(FUZZ_O)/$$name.log; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s (log: $$log)"; \
+	  if $(FUZZ_O)/$$name -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_O)/ \
+	    $$( [ -f tests/fuzz/$$name.dict ] && echo -dict=tests/fuzz/$$name.dict ) $(FUZZ_O)/corpus-$$name $$( [ -d $$seeds ] && echo $$seeds ) \
+	    >$$log 2>&1; then rc=0; else rc=$$?; fi; \
+	  grep -E 'stat::number_of_executed_units|stat::average_exec_per_sec|ERROR|SUMMARY|Done' $$log || true; \
+	  if [ $$rc != 0 ]; then \
+	    echo "fuzz: $$name FOUND A PROBLEM (exit $$rc); the input is in $(FUZZ_O)/ (crash-*, leak-*, timeout-*):"; \
+	    tail -n 40 $$log; status=1; \
+	  fi; \
+	done; exit $$status
 
 format:
 	clang-format -i $$(find src tests -name '*.[ch]' -o -name '*.cu' -o -name '*.cuh')

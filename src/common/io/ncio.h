@@ -1,6 +1,9 @@
 // ncio.h: NetCDF-4 helpers every NetCDF writer and reader in invar uses: atomic creation
 // (write under a temporary name, rename on commit, remove on abort), text attributes, and the
 // checked look-up of a variable with an expected type and dimension names.
+// The NetCDF-C library is not thread-safe: in one process, make all NetCDF calls (these helpers,
+// shard_* and features_*) from one thread at a time. Separate processes (MPI ranks) may read the
+// same file at once.
 #ifndef INVAR_IO_NCIO_H
 #define INVAR_IO_NCIO_H
 
