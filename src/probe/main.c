@@ -10,6 +10,9 @@
 #include <string.h>
 
 static const probe_command commands[] = {
+    {"linear", "linear probes (logistic / ridge) over cross-validation x l2 grids", cmd_linear},
+    {"krr", "RBF kernel ridge regression over an (alpha, gamma) grid on a BLACS grid", cmd_krr},
+    {"correlate", "Spearman rank correlations between columns of result files", cmd_correlate},
     {NULL, NULL, NULL},
 };
 
