@@ -1,5 +1,7 @@
 // logistic.c: the multinomial (or binary) logistic loss and gradient with OpenBLAS products,
-// fitted by lbfgs.c, and the warm-started penalty path that scores one split.
+// fitted by lbfgs.c, and the warm-started penalty path that scores one split. No OpenMP
+// here: the O(n m) loops are cheap next to the BLAS products, and idle OpenMP workers spinning
+// between evaluations would steal the cores of OpenBLAS's threads.
 #include "logistic.h"
 
 #include "metrics.h"
@@ -35,7 +37,6 @@ static double logistic_objective(const double *w, double *g, void *vctx) {
                 (int)d, 0.0, z, m);
     double loss = 0;
     if (m == 1) {
-#pragma omp parallel for reduction(+ : loss) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             double t = z[i] + b[0];
             double y = c->cls[i] == 1 ? 1.0 : 0.0;
@@ -45,7 +46,6 @@ static double logistic_objective(const double *w, double *g, void *vctx) {
             z[i] = p - y;
         }
     } else {
-#pragma omp parallel for reduction(+ : loss) schedule(static)
         for (int64_t i = 0; i < n; i++) {
             double *zi = z + i * m;
             double mx = -INFINITY;
@@ -90,7 +90,6 @@ void logistic_predict(const double *params, int nclass, const double *x, int64_t
                       int32_t *pred) {
     int m = nclass == 2 ? 1 : nclass;
     const double *b = params + (int64_t)m * d;
-#pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
         const double *xi = x + i * d;
         int best = 0;
