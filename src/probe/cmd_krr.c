@@ -112,6 +112,8 @@ static int write_result(const char *path, const krr_problem *p, const krr_result
     TEXT(NC_GLOBAL, "seconds", buf);
     snprintf(buf, sizeof buf, "cv %.4g, refit %.4g", r->flops_cv, r->flops_refit);
     TEXT(NC_GLOBAL, "flops", buf);
+    snprintf(buf, sizeof buf, "%d", r->diagonal_kernels);
+    TEXT(NC_GLOBAL, "identity_kernels", buf);
     NC(nc_enddef(id));
     double *a = malloc((size_t)p->k * 2 * sizeof *a);
     if (!a) {

@@ -28,6 +28,7 @@ typedef struct {
     double *test_r2;              // (target)
     double seconds_distance, seconds_cv, seconds_refit;
     double flops_cv, flops_refit; // floating-point operations of the factorisations and products
+    int diagonal_kernels;         // (fold, gamma) kernels found to be the identity to rounding
 } krr_result;
 
 // Collective over the grid. Kernel k(a, b) = exp(-gamma ||a - b||^2); the model solves

@@ -75,4 +75,7 @@ ok "krr grid, Cholesky" $BIN/invar-probe krr $D --alpha 1e-4:1:3 --gamma 1e-3:1:
 ok "krr CV grid = sklearn on the same folds" grid $T/kg.nc
 ok "krr grid, eigen solver, 2 ranks" $MPIRUN -np 2 $BIN/invar-probe krr $D --alpha 1e-4:1:3 --gamma 1e-3:1:4 --solver eigen --block 16 --out $T/ke.nc
 ok "krr eigen CV grid = sklearn" grid $T/ke.nc
+ok "krr grid with identity kernels (large gamma)" $BIN/invar-probe krr $D --alpha 1e-2:1:2 --gamma 10:1e4:4 --out $T/kd.nc
+ok "identity kernels were detected" $PYTHON -c "import netCDF4,sys; sys.exit(0 if int(netCDF4.Dataset('$T/kd.nc').identity_kernels) > 0 else 1)"
+ok "krr identity-kernel CV grid = sklearn" grid $T/kd.nc
 summary
