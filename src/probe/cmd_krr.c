@@ -215,8 +215,11 @@ int cmd_krr(int argc, char **argv) {
     float *fx, *ftx;
     int64_t n, d, nt, dt, k, kt;
     double *y, *yt;
-    fail_if(probe_load_features(features, &fx, &n, &d, NULL, 0));
-    fail_if(probe_load_features(test_features, &ftx, &nt, &dt, NULL, 0));
+    char source[4096];
+    fail_if(probe_load_features(features, &fx, &n, &d, source, sizeof source));
+    probe_check_source(features, source, data);
+    fail_if(probe_load_features(test_features, &ftx, &nt, &dt, source, sizeof source));
+    probe_check_source(test_features, source, test_data);
     if (dt != d)
         program_fail(INV_EFORMAT, "%s: %lld features per row, but %s has %lld", test_features,
                      (long long)dt, features, (long long)d);

@@ -244,6 +244,7 @@ int cmd_linear(int argc, char **argv) {
     double t0 = time_now();
     feature_set fs = {0}, ts = {0};
     fail_all(probe_load_features(features, &fs.x, &fs.n, &fs.d, fs.source, sizeof fs.source));
+    probe_check_source(features, fs.source, data);
     if (heldout) {
         fail_all(
             probe_load_features(test_features, &ts.x, &ts.n, &ts.d, ts.source, sizeof ts.source));

@@ -9,6 +9,7 @@
 #include "core/log.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <mpi.h>
 #include <stdlib.h>
@@ -108,18 +109,42 @@ static void copy_block(const dist_matrix *S, int r0, int c0, int nr, int nc, dis
     pdgemr2d_(&nr, &nc, S->a, &ia, &ja, S->desc, B->a, &ib, &jb, B->desc, &g->ctxt);
 }
 
+// The distances of fold [s, e) of the fold-sorted training set: T (training rows x training
+// columns, i.e. D without rows and columns s..e-1) and V (rows s..e-1 x training columns).
+// Copied again for each gamma (O(n^2) moves), so that no distance copy outlives its exp.
+static void fold_distances(const dist_matrix *D, int s, int e, dist_matrix *T, dist_matrix *V,
+                           const blacs_grid *g) {
+    int n = D->m, nv = e - s;
+    copy_block(D, 0, 0, s, s, T, 0, 0, g);
+    copy_block(D, 0, e, s, n - e, T, 0, s, g);
+    copy_block(D, e, 0, n - e, s, T, s, 0, g);
+    copy_block(D, e, e, n - e, n - e, T, s, s, g);
+    copy_block(D, s, 0, nv, s, V, 0, 0, g);
+    copy_block(D, s, e, nv, n - e, V, 0, s, g);
+}
+
 // Solves (A) C = B in place for B using A's Cholesky factor (A overwritten). INV_ERANGE when
-// A is not positive definite.
-static int chol_solve(dist_matrix *A, dist_matrix *B, int n, int k, double alpha, double gamma) {
+// A is not positive definite. On a 1 x 1 grid the local arrays are the whole column-major
+// matrices and LAPACK's (OpenBLAS's recursive, threaded) dpotrf/dpotrs are used; otherwise
+// ScaLAPACK's pdpotrf/pdpotrs. Both agree to rounding (the rank tests check 1e-8 on R^2).
+static int chol_solve(dist_matrix *A, dist_matrix *B, const blacs_grid *g, int n, int k,
+                      double alpha, double gamma) {
     int info;
-    pdpotrf_("L", &n, A->a, &ONE, &ONE, A->desc, &info);
+    int single = g->nprow * g->npcol == 1;
+    if (single)
+        info = (int)LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, A->a, A->desc[8]);
+    else
+        pdpotrf_("L", &n, A->a, &ONE, &ONE, A->desc, &info);
     if (info != 0)
         return inv_fail(INV_ERANGE,
                         "kernel ridge: K + alpha I is not positive definite (alpha %g, gamma %g, "
-                        "pdpotrf info %d); use a larger alpha",
+                        "potrf info %d); use a larger alpha",
                         alpha, gamma, info);
-    pdpotrs_("L", &n, &k, A->a, &ONE, &ONE, A->desc, B->a, &ONE, &ONE, B->desc, &info);
-    if (info != 0) return inv_fail(INV_ERANGE, "kernel ridge: pdpotrs info %d", info);
+    if (single)
+        info = (int)LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', n, k, A->a, A->desc[8], B->a, B->desc[8]);
+    else
+        pdpotrs_("L", &n, &k, A->a, &ONE, &ONE, A->desc, B->a, &ONE, &ONE, B->desc, &info);
+    if (info != 0) return inv_fail(INV_ERANGE, "kernel ridge: potrs info %d", info);
     return INV_OK;
 }
 
@@ -186,10 +211,7 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
         for (int i = 0; i < s; i++) tmap[i] = order[i];
         for (int i = e; i < n; i++) tmap[i - nv] = order[i];
         // Fold distances: training block (without rows/cols s..e) and validation x training.
-        dist_matrix DF = {0}, DV = {0};
-        rc = dist_alloc(&DF, g, nt, nt);
-        if (!rc) rc = dist_alloc(&DV, g, nv, nt);
-        if (!rc) rc = dist_alloc(&E, g, nt, nt);
+        rc = dist_alloc(&E, g, nt, nt);
         if (!rc) rc = dist_alloc(&A, g, nt, nt);
         if (!rc) rc = dist_alloc(&VK, g, nv, nt);
         if (!rc) rc = dist_alloc(&B, g, nt, k);
@@ -197,24 +219,19 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
         if (!rc && p->solver == KRR_EIGEN) rc = dist_alloc(&Q, g, nt, k);
         if (!rc && p->solver == KRR_EIGEN) rc = dist_alloc(&C, g, nt, k);
         if (rc) {
-            free(tmap), dist_free(&DF), dist_free(&DV);
+            free(tmap);
             goto done;
         }
-        copy_block(&D, 0, 0, s, s, &DF, 0, 0, g);
-        copy_block(&D, 0, e, s, n - e, &DF, 0, s, g);
-        copy_block(&D, e, 0, n - e, s, &DF, s, 0, g);
-        copy_block(&D, e, e, n - e, n - e, &DF, s, s, g);
-        copy_block(&D, s, 0, nv, s, &DV, 0, 0, g);
-        copy_block(&D, s, e, nv, n - e, &DV, 0, s, g);
         double *w = NULL, *work = NULL;
         int *iwork = NULL, lwork = 0, liwork = 0;
         for (int gi = 0; gi < ng && !rc; gi++) {
             double gamma = p->gamma[gi];
-            kernel_from(&VK, &DV, gamma);
+            fold_distances(&D, s, e, &E, &VK, g);
+            kernel_from(&VK, &VK, gamma);
             if (p->solver == KRR_EIGEN) {
                 // E = Z diag(w) Z' (Z in A) once per gamma; each alpha then costs two products:
                 // c = Z (diag(1/(w + alpha)) (Z' y)).
-                kernel_from(&E, &DF, gamma);
+                kernel_from(&E, &E, gamma);
                 int info;
                 if (!w) { // workspace query, once per fold
                     double wq;
@@ -259,7 +276,7 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
                 }
                 continue;
             }
-            kernel_from(&E, &DF, gamma);
+            kernel_from(&E, &E, gamma);
             double off;
             rc = offdiagonal_sum(&E, g, &off);
             // A kernel that is the identity to rounding (large gamma: every pair of distinct
@@ -275,7 +292,7 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
                 } else {
                     memcpy(A.a, E.a, (size_t)A.desc[8] * (A.nloc > 1 ? A.nloc : 1) * sizeof *A.a);
                     add_diagonal(&A, g, p->alpha[ai]);
-                    rc = chol_solve(&A, &B, nt, k, p->alpha[ai], gamma);
+                    rc = chol_solve(&A, &B, g, nt, k, p->alpha[ai], gamma);
                     if (rc) break;
                 }
                 double one = 1, zero = 0;
@@ -289,7 +306,7 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
             }
         }
         free(w), free(work), free(iwork), free(tmap);
-        dist_free(&DF), dist_free(&DV), dist_free(&E), dist_free(&A), dist_free(&VK);
+        dist_free(&E), dist_free(&A), dist_free(&VK);
         dist_free(&B), dist_free(&P), dist_free(&Q), dist_free(&C);
         if (rc) goto done;
         log_info("kernel ridge: fold %d/%d done (%.1f s)", f + 1, nf, time_now() - t0);
@@ -330,7 +347,7 @@ int krr_run(const krr_problem *p, const blacs_grid *g, krr_result *r) {
         kernel_from(&A, &D, p->gamma[gi]);
         add_diagonal(&A, g, p->alpha[ai]);
         fill_targets(&B, g, p->y, order, k);
-        rc = chol_solve(&A, &B, n, k, p->alpha[ai], p->gamma[gi]);
+        rc = chol_solve(&A, &B, g, n, k, p->alpha[ai], p->gamma[gi]);
         if (rc) break;
         kernel_from(&VK, &DT, p->gamma[gi]);
         double one = 1, zero = 0;

@@ -3,6 +3,7 @@
 #include "probe_input.h"
 
 #include "core/error.h"
+#include "core/log.h"
 #include "data/features.h"
 #include "data/shard.h"
 
@@ -210,4 +211,14 @@ int probe_load_classes(const char *path, const char *var, int64_t n_expected, co
 done:
     free(y), free(lab), free(sorted), free(cl), free(uniq);
     return rc;
+}
+
+void probe_check_source(const char *features, const char *source, const char *data) {
+    if (!source || !*source || !data) return;
+    const char *a = strrchr(source, '/'), *b = strrchr(data, '/');
+    a = a ? a + 1 : source;
+    b = b ? b + 1 : data;
+    if (strcmp(a, b) != 0)
+        log_warn("%s: its rows come from '%s' (source attribute), not from %s", features, source,
+                 data);
 }

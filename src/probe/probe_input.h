@@ -25,4 +25,8 @@ int probe_load_classes(const char *path, const char *var, int64_t n_expected, co
                        const int32_t *known, int nknown, int32_t **cls, int32_t **classes,
                        int *nclass);
 
+// Warns (log) when a feature file's source attribute names another shard than `data` (compared
+// by file name, since paths move between machines). Empty sources are not checked.
+void probe_check_source(const char *features, const char *source, const char *data);
+
 #endif

@@ -5,7 +5,7 @@ import netCDF4
 import numpy as np
 
 
-def write_features(path, x, source="shard.nc"):
+def write_features(path, x, source=None):
     x = np.asarray(x, dtype=np.float32)
     with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
         ds.createDimension("n", None)
@@ -14,7 +14,8 @@ def write_features(path, x, source="shard.nc"):
         v[:] = x
         ds.invar_kind = "features"
         ds.invar_version = "0.1.0"
-        ds.source = source
+        if source is not None:
+            ds.source = source
         ds.model = "test"
 
 
