@@ -73,20 +73,23 @@ static int offdiagonal_sum(const dist_matrix *A, const blacs_grid *g, double *su
     int lld = A->desc[8];
     double s = 0;
     for (int j = 0; j < A->nloc; j++) {
-        int gj = dist_col(A, g, j);
+        const double *col = A->a + (size_t)j * lld;
+        int gj = dist_col(A, g, j), nb = g->nb, skip = -1; // local row of the diagonal
+        if ((gj / nb) % g->nprow == g->myrow) skip = (gj / (nb * g->nprow)) * nb + gj % nb;
         for (int i = 0; i < A->mloc; i++)
-            if (dist_row(A, g, i) != gj) s += A->a[(size_t)j * lld + i];
+            if (i != skip) s += col[i];
     }
     INV_CHECK_MPI(MPI_Allreduce(&s, sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD));
     return INV_OK;
 }
 
 static void add_diagonal(dist_matrix *A, const blacs_grid *g, double alpha) {
-    int lld = A->desc[8];
+    int lld = A->desc[8], nb = g->nb;
     for (int j = 0; j < A->nloc; j++) {
         int gj = dist_col(A, g, j);
-        for (int i = 0; i < A->mloc; i++)
-            if (dist_row(A, g, i) == gj) A->a[(size_t)j * lld + i] += alpha;
+        if ((gj / nb) % g->nprow != g->myrow) continue; // row gj lives on another process row
+        int i = (gj / (nb * g->nprow)) * nb + gj % nb;
+        A->a[(size_t)j * lld + i] += alpha;
     }
 }
 
@@ -105,6 +108,12 @@ static void fill_targets(dist_matrix *B, const blacs_grid *g, const double *y, c
 static void copy_block(const dist_matrix *S, int r0, int c0, int nr, int nc, dist_matrix *B, int br,
                        int bc, const blacs_grid *g) {
     if (nr <= 0 || nc <= 0) return;
+    if (g->nprow * g->npcol == 1) { // local arrays are the whole column-major matrices
+        for (int j = 0; j < nc; j++)
+            memcpy(B->a + (size_t)(bc + j) * B->desc[8] + br,
+                   S->a + (size_t)(c0 + j) * S->desc[8] + r0, (size_t)nr * sizeof *B->a);
+        return;
+    }
     int ia = r0 + 1, ja = c0 + 1, ib = br + 1, jb = bc + 1;
     pdgemr2d_(&nr, &nc, S->a, &ia, &ja, S->desc, B->a, &ib, &jb, B->desc, &g->ctxt);
 }
