@@ -21,10 +21,14 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/invar-${SUITE//\//-}-XXXXXX") || { echo "lib.sh: 
 PASSED=0
 FAILED=0
 
-# ok DESCRIPTION CMD...: passes when CMD exits 0; its output goes to $T/last.log.
+# ok DESCRIPTION CMD...: passes when CMD exits 0; its output is kept in $T/last.log (so a next
+# check can grep it) once CMD has finished.
 ok() {
     local what=$1; shift
-    if "$@" >"$T/last.log" 2>&1; then
+    local rc=0
+    "$@" >"$T/run.log" 2>&1 || rc=$?
+    mv -f "$T/run.log" "$T/last.log"
+    if [ $rc = 0 ]; then
         PASSED=$((PASSED + 1))
     else
         FAILED=$((FAILED + 1))
@@ -38,8 +42,9 @@ ok() {
 # sanitizer) and its output matches the extended regex PATTERN.
 expect_fail() {
     local what=$1 pattern=$2; shift 2
-    "$@" >"$T/last.log" 2>&1
+    "$@" >"$T/run.log" 2>&1
     local rc=$?
+    mv -f "$T/run.log" "$T/last.log"
     if [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -Eq -- "$pattern" "$T/last.log" &&
         ! grep -q 'Sanitizer' "$T/last.log"; then
         PASSED=$((PASSED + 1))

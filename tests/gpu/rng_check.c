@@ -11,7 +11,11 @@ int main(void) {
         printf("rng_check: no CUDA device\n");
         return 1;
     }
-    const struct { uint64_t seed; rng_purpose p; uint32_t epoch, index, sub; } keys[] = {
+    const struct {
+        uint64_t seed;
+        rng_purpose p;
+        uint32_t epoch, index, sub;
+    } keys[] = {
         {0, RNG_PURPOSE_GENERIC, 0, 0, 0},
         {42, RNG_PURPOSE_AUGMENT, 199, 1281166, 1},
         {0xdeadbeefcafef00dull, RNG_PURPOSE_WORLD, 3, 7, 0xffffffffu},
@@ -34,8 +38,8 @@ int main(void) {
             float u = rng_uniform(&b);
             if (w != gpu[i] || u != gpu_u[i]) {
                 if (bad < 5)
-                    printf("rng_check: key %u draw %d: cpu %08x %.9g gpu %08x %.9g\n", k, i, w,
-                           u, gpu[i], gpu_u[i]);
+                    printf("rng_check: key %u draw %d: cpu %08x %.9g gpu %08x %.9g\n", k, i, w, u,
+                           gpu[i], gpu_u[i]);
                 bad++;
             }
         }

@@ -68,7 +68,7 @@ static void test_levels_and_ranks(void) {
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "] debug: debug line\n"));
     CU_ASSERT_PTR_NULL(strstr(out, "debug line\n\n")); // no doubled newline
     CU_ASSERT_EQUAL(out[0], '[');                      // timestamp first
-    CU_ASSERT_PTR_NULL(strstr(out, " r0]"));            // no rank prefix with one rank
+    CU_ASSERT_PTR_NULL(strstr(out, " r0]"));           // no rank prefix with one rank
     free(out);
 }
 

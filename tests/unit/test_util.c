@@ -66,7 +66,9 @@ unsigned char *test_read_file(const char *path, size_t *size) {
     return buf;
 }
 
-int test_truncate(const char *path, size_t size) { return truncate(path, (off_t)size); }
+int test_truncate(const char *path, size_t size) {
+    return truncate(path, (off_t)size);
+}
 
 int test_copy_file(const char *src, const char *dst) {
     size_t n;

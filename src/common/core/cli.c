@@ -22,8 +22,7 @@ int cli_parse_int64(const char *text, const char *what, int64_t *out) {
     char *end = NULL;
     long long v = strtoll(text, &end, 10);
     if (errno == ERANGE) return inv_fail(INV_EINVAL, "%s: '%s' is out of range", what, text);
-    if (*end != '\0')
-        return inv_fail(INV_EINVAL, "%s: '%s' is not an integer", what, text);
+    if (*end != '\0') return inv_fail(INV_EINVAL, "%s: '%s' is not an integer", what, text);
     *out = v;
     return INV_OK;
 }
@@ -58,7 +57,8 @@ int cli_parse_logspace(const char *text, const char *what, double **values, int 
     INV_TRY(cli_parse_double(a, what, &lo));
     INV_TRY(cli_parse_double(b, what, &hi));
     INV_TRY(cli_parse_int64(c, what, &count));
-    if (lo <= 0 || hi <= 0) return inv_fail(INV_EINVAL, "%s: bounds must be > 0 in '%s'", what, text);
+    if (lo <= 0 || hi <= 0)
+        return inv_fail(INV_EINVAL, "%s: bounds must be > 0 in '%s'", what, text);
     if (count < 1 || count > 100000)
         return inv_fail(INV_EINVAL, "%s: count must be 1..100000 in '%s'", what, text);
     double *v = malloc((size_t)count * sizeof *v);
@@ -88,10 +88,17 @@ int cli_thread_count(int requested) {
 static void print_default(const cli_option *o, FILE *out) {
     if (o->no_default || !o->dest) return;
     switch (o->type) {
-    case OPT_FLAG: break;
-    case OPT_INT: fprintf(out, " (default %d)", *(int *)o->dest); break;
-    case OPT_INT64: fprintf(out, " (default %lld)", (long long)*(int64_t *)o->dest); break;
-    case OPT_DOUBLE: fprintf(out, " (default %g)", *(double *)o->dest); break;
+    case OPT_FLAG:
+        break;
+    case OPT_INT:
+        fprintf(out, " (default %d)", *(int *)o->dest);
+        break;
+    case OPT_INT64:
+        fprintf(out, " (default %lld)", (long long)*(int64_t *)o->dest);
+        break;
+    case OPT_DOUBLE:
+        fprintf(out, " (default %g)", *(double *)o->dest);
+        break;
     case OPT_STRING: {
         const char *s = *(const char **)o->dest;
         if (s) fprintf(out, " (default %s)", s);
@@ -107,7 +114,8 @@ static void print_option(FILE *out, char sh, const char *name, const char *metav
         snprintf(left, sizeof left, "-%c, --%s%s%s", sh, name, metavar ? " " : "",
                  metavar ? metavar : "");
     else
-        snprintf(left, sizeof left, "    --%s%s%s", name, metavar ? " " : "", metavar ? metavar : "");
+        snprintf(left, sizeof left, "    --%s%s%s", name, metavar ? " " : "",
+                 metavar ? metavar : "");
     fprintf(out, "  %-28s %s", left, help);
 }
 
@@ -117,8 +125,7 @@ void cli_print_help(const cli_spec *spec, FILE *out) {
     fprintf(out, "Options:\n");
     for (int i = 0; i < spec->nopts; i++) {
         const cli_option *o = &spec->opts[i];
-        print_option(out, o->short_name, o->name, o->type == OPT_FLAG ? NULL : o->metavar,
-                     o->help);
+        print_option(out, o->short_name, o->name, o->type == OPT_FLAG ? NULL : o->metavar, o->help);
         print_default(o, out);
         fputc('\n', out);
     }
@@ -139,8 +146,12 @@ static int store_value(const cli_option *o, const char *arg) {
     int64_t iv;
     double dv;
     switch (o->type) {
-    case OPT_FLAG: *(int *)o->dest = 1; return INV_OK;
-    case OPT_STRING: *(const char **)o->dest = arg; return INV_OK;
+    case OPT_FLAG:
+        *(int *)o->dest = 1;
+        return INV_OK;
+    case OPT_STRING:
+        *(const char **)o->dest = arg;
+        return INV_OK;
     case OPT_INT:
     case OPT_INT64:
         INV_TRY(cli_parse_int64(arg, what, &iv));

@@ -37,7 +37,7 @@
     do {                                                                                           \
         ncclResult_t inv_nccl_ = (call);                                                           \
         if (inv_nccl_ != ncclSuccess)                                                              \
-            return inv_fail(INV_ECUDA, "%s: %s", #call, ncclGetErrorString(inv_nccl_));           \
+            return inv_fail(INV_ECUDA, "%s: %s", #call, ncclGetErrorString(inv_nccl_));            \
     } while (0)
 #endif
 

@@ -34,8 +34,12 @@ int inv_fail_context(int code, const char *fmt, ...) {
     return code;
 }
 
-const char *inv_errmsg(void) { return errmsg; }
-int inv_errcode(void) { return errcode; }
+const char *inv_errmsg(void) {
+    return errmsg;
+}
+int inv_errcode(void) {
+    return errcode;
+}
 
 void inv_error_clear(void) {
     errmsg[0] = '\0';
@@ -44,9 +48,8 @@ void inv_error_clear(void) {
 
 const char *inv_code_name(int code) {
     static const char *names[INV_ECODE_COUNT] = {
-        "ok",           "invalid argument", "I/O error",  "format error",
-        "out of memory", "out of range",    "MPI error",  "NetCDF error",
-        "CUDA error",   "unsupported",
+        "ok",           "invalid argument", "I/O error",    "format error", "out of memory",
+        "out of range", "MPI error",        "NetCDF error", "CUDA error",   "unsupported",
     };
     if (code < 0 || code >= INV_ECODE_COUNT) return "unknown error";
     return names[code];

@@ -12,14 +12,14 @@ extern "C" {
 
 typedef enum {
     INV_OK = 0,
-    INV_EINVAL,  // bad argument or option value
-    INV_EIO,     // a file could not be opened, read or written
-    INV_EFORMAT, // a file is not what it should be (corrupt, truncated, wrong shape or type)
-    INV_ENOMEM,  // allocation failed
-    INV_ERANGE,  // an index, size or value is out of range
-    INV_EMPI,    // an MPI call failed
-    INV_ENETCDF, // a NetCDF call failed
-    INV_ECUDA,   // a CUDA / cuDNN / cuBLAS / NCCL call failed
+    INV_EINVAL,       // bad argument or option value
+    INV_EIO,          // a file could not be opened, read or written
+    INV_EFORMAT,      // a file is not what it should be (corrupt, truncated, wrong shape or type)
+    INV_ENOMEM,       // allocation failed
+    INV_ERANGE,       // an index, size or value is out of range
+    INV_EMPI,         // an MPI call failed
+    INV_ENETCDF,      // a NetCDF call failed
+    INV_ECUDA,        // a CUDA / cuDNN / cuBLAS / NCCL call failed
     INV_EUNSUPPORTED, // a valid input that this build cannot handle (message says why)
     INV_ECODE_COUNT
 } inv_code;
@@ -54,7 +54,7 @@ const char *inv_code_name(int code);
 #define INV_CHECK_ALLOC(ptr, nbytes, what)                                                         \
     do {                                                                                           \
         if ((ptr) == NULL)                                                                         \
-            return inv_fail(INV_ENOMEM, "%s: out of memory (%zu bytes)", (what),                 \
+            return inv_fail(INV_ENOMEM, "%s: out of memory (%zu bytes)", (what),                   \
                             (size_t)(nbytes));                                                     \
     } while (0)
 

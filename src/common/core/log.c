@@ -10,7 +10,9 @@ static int g_rank = 0, g_size = 1, g_all_ranks = 0;
 static log_level g_level = LOG_INFO;
 static FILE *g_stream = NULL;
 
-static FILE *stream(void) { return g_stream ? g_stream : stderr; }
+static FILE *stream(void) {
+    return g_stream ? g_stream : stderr;
+}
 
 void log_init(int rank, int size, log_level level, int all_ranks) {
     g_rank = rank;
@@ -19,10 +21,18 @@ void log_init(int rank, int size, log_level level, int all_ranks) {
     g_all_ranks = all_ranks;
 }
 
-void log_set_level(log_level level) { g_level = level; }
-log_level log_get_level(void) { return g_level; }
-int log_rank(void) { return g_rank; }
-void log_set_stream(FILE *s) { g_stream = s; }
+void log_set_level(log_level level) {
+    g_level = level;
+}
+log_level log_get_level(void) {
+    return g_level;
+}
+int log_rank(void) {
+    return g_rank;
+}
+void log_set_stream(FILE *s) {
+    g_stream = s;
+}
 
 static int prints(log_level level) {
     if (level > g_level) return 0;
@@ -91,7 +101,8 @@ static void progress_line(progress *p, int final) {
     double rate = el > 0 ? (double)p->done / el : 0;
     char eta[32] = "?", elapsed[32];
     format_duration(el, elapsed, sizeof elapsed);
-    if (rate > 0 && p->total > 0) format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
+    if (rate > 0 && p->total > 0)
+        format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
     double pct = p->total > 0 ? 100.0 * (double)p->done / (double)p->total : 0;
     if (p->tty) {
         fprintf(stream(), "\r%s: %lld/%lld %s (%.1f%%) %.1f %s/s, elapsed %s, ETA %s\033[K%s",

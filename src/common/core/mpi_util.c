@@ -28,8 +28,12 @@ void mpi_stop(void) {
     g_started_here = 0;
 }
 
-int mpi_rank(void) { return g_rank; }
-int mpi_size(void) { return g_size; }
+int mpi_rank(void) {
+    return g_rank;
+}
+int mpi_size(void) {
+    return g_size;
+}
 
 void mpi_split_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi) {
     if (size < 1) size = 1;

@@ -17,7 +17,9 @@
 
 static const char *g_name = "invar";
 
-const char *program_name(void) { return g_name; }
+const char *program_name(void) {
+    return g_name;
+}
 
 void program_start(const char *name, int *argc, char ***argv) {
     g_name = name;
@@ -65,4 +67,6 @@ _Noreturn void program_fail(int code, const char *fmt, ...) {
     program_exit(code == INV_EINVAL ? 2 : 1);
 }
 
-_Noreturn void program_fail_last(int code) { program_fail(code, "%s", inv_errmsg()); }
+_Noreturn void program_fail_last(int code) {
+    program_fail(code, "%s", inv_errmsg());
+}

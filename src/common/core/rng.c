@@ -57,10 +57,10 @@ uint32_t rng_u32(rng_stream *s) {
     return s->buf[s->pos++];
 }
 
-#define TWO_POW32_INV      (1.0f / 4294967296.0f)
-#define TWO_POW32_INV_2PI  (2.3283064e-10f * 6.2831855f)
-#define TWO_POW53_INV      (1.0 / 9007199254740992.0)
-#define TWO_POW53_INV_2PI  (TWO_POW53_INV * 6.283185307179586)
+#define TWO_POW32_INV     (1.0f / 4294967296.0f)
+#define TWO_POW32_INV_2PI (2.3283064e-10f * 6.2831855f)
+#define TWO_POW53_INV     (1.0 / 9007199254740992.0)
+#define TWO_POW53_INV_2PI (TWO_POW53_INV * 6.283185307179586)
 
 float rng_uniform(rng_stream *s) {
     return (float)rng_u32(s) * TWO_POW32_INV + (TWO_POW32_INV / 2.0f);

@@ -16,7 +16,9 @@ void *inv_aligned_alloc(size_t nbytes) {
     return p;
 }
 
-void inv_aligned_free(void *p) { free(p); }
+void inv_aligned_free(void *p) {
+    free(p);
+}
 
 int inv_mul_size(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return INV_ERANGE;

@@ -19,7 +19,7 @@ typedef struct {
     int ndim;
     int64_t shape[TENSOR_MAX_DIMS];
     int64_t stride[TENSOR_MAX_DIMS]; // in elements; row-major contiguous unless a view
-    int owns;                         // 1 if data is freed by tensor_free
+    int owns;                        // 1 if data is freed by tensor_free
 } tensor;
 
 // Allocates a contiguous zeroed tensor of the given shape. Returns an inv_code.

@@ -2,6 +2,13 @@
 // (path,label or path,t1,...,tk; optional header; paths relative to the CSV's folder) or an
 // image folder (root/CLASS/*.{jpg,jpeg,png}, classes sorted by name as torchvision's
 // ImageFolder). Labels may be integers or class names (names are sorted and numbered).
+// CSV rules: quoted fields ("a,b", "" for a quote), CRLF, blank lines and #-lines skipped; line 1
+// is a header when its 2nd field is not a number while every other line's is, or when its 1st
+// field is a usual column name (path, file, filename, image, img, filepath, file_name,
+// image_path). Two columns of integers >= 0 are labels; two columns of numbers not all integers
+// are one regression target (k = 1); 3+ columns are targets (finite float32). Image folders walk
+// each class folder recursively (links followed) and refuse torchvision's other extensions
+// (.bmp, .ppm, .pgm, .tif, .tiff, .webp), which invar cannot decode.
 #ifndef INVAR_DATA_MANIFEST_H
 #define INVAR_DATA_MANIFEST_H
 

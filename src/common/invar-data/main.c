@@ -9,7 +9,18 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_augment(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_transform(int argc, char **argv);
+int cmd_world(int argc, char **argv);
+
 const data_command data_commands[] = {
+    {"augment", "contact sheet of augmented views of an image under a policy", cmd_augment},
+    {"import", "import a data set (cifar10, image folder, CSV manifest) into a shard", cmd_import},
+    {"inspect", "say what a file is, list its contents and validate it", cmd_inspect},
+    {"transform", "list the test transforms, or apply one grid point to an image", cmd_transform},
+    {"world", "render the embedded world's data sets (and a contact sheet)", cmd_world},
     {NULL, NULL, NULL},
 };
 

@@ -1,7 +1,9 @@
 // image.h: decoding JPEG (libjpeg-turbo) and PNG (libpng) into uint8 HWC RGB, grayscale,
 // palette and alpha converted (alpha dropped, as PIL's convert("RGB")), and PNG encoding for
 // previews and contact sheets. Every decoder rejects corrupt or truncated input with a message
-// naming the file.
+// naming the file. Conversions follow PIL exactly: 16-bit PNGs keep the high byte, except 16-bit
+// grayscale, which PIL opens as mode "I" and clips to 255; CMYK/YCCK JPEGs use Adobe polarity and
+// PIL's cmyk2rgb; tRNS transparency is ignored.
 #ifndef INVAR_IO_IMAGE_H
 #define INVAR_IO_IMAGE_H
 
@@ -14,6 +16,8 @@ typedef struct {
 } image_u8;
 
 enum { IMAGE_MAX_SIDE = 65535 };
+// Decoders refuse images of more pixels than this (a 3-channel buffer of 768 MiB).
+#define IMAGE_MAX_PIXELS ((uint64_t)1 << 28)
 
 int image_alloc(image_u8 *img, int w, int h, int c); // zeroed
 void image_free(image_u8 *img);
