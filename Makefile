@@ -19,11 +19,11 @@ CLANG ?= clang
 PYTHON ?= /usr/bin/python3
 
 # ---- Debian packages (make deps) -------------------------------------------------------------
-DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev \
+DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev libdnnl-dev \
 	libopenmpi-dev openmpi-bin libnetcdf-dev netcdf-bin libcjson-dev \
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4 \
-	libopenblas-dev liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy
+	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy
 
 .PHONY: all deps check bench fuzz format clean cuda-info
 all: info lib programs

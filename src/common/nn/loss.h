@@ -1,0 +1,23 @@
+// loss.h: what MoCo's contrastive loss is built from: row-wise L2 normalisation
+// (F.normalize), a matrix product, and softmax cross-entropy with integer targets, each with
+// its backward.
+#ifndef INVAR_NN_LOSS_H
+#define INVAR_NN_LOSS_H
+
+#include <stdint.h>
+
+// y (n, d) = x / max(||x_i||, 1e-12) row-wise; norms (n) receives ||x_i||. y may alias x.
+void l2norm_forward(int n, int d, const float *x, float *y, float *norms);
+// gx (n, d) from the forward's y and norms and gy; gx may alias gy.
+void l2norm_backward(int n, int d, const float *y, const float *norms, const float *gy, float *gx);
+// c (m, n) = alpha op(a) op(b) + beta c, row-major; op = transpose when trans_* != 0.
+// a: (m, k) or (k, m); b: (k, n) or (n, k).
+void nn_matmul(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+               const float *b, float beta, float *c);
+// Mean softmax cross-entropy of logits (n, k) against targets (n) in [0, k). Returns the loss
+// (double) in *loss; glogits (n, k) (may be NULL) receives d loss / d logits. INV_ERANGE with a
+// message when a target is out of range.
+int softmax_xent(int n, int k, const float *logits, const int32_t *targets, double *loss,
+                 float *glogits);
+
+#endif
