@@ -22,7 +22,8 @@ PYTHON ?= /usr/bin/python3
 DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev libdnnl-dev \
 	libopenmpi-dev openmpi-bin libnetcdf-dev netcdf-bin libcjson-dev \
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
-	python3 python3-numpy python3-netcdf4
+	python3 python3-numpy python3-netcdf4 \
+	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy
 
 .PHONY: all deps check bench fuzz format clean cuda-info
 all: info lib programs
@@ -57,7 +58,7 @@ HAVE_DNNL := $(shell [ -f /usr/include/oneapi/dnnl/dnnl.h ] && echo 1)
 WARN   := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS_BASE := -std=c11 $(WARN) -fopenmp -D_GNU_SOURCE -Isrc/common $(MPI_CFLAGS) $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS   := $(PKG_LIBS) -ljpeg -lopenblas $(MPI_LIBS) -fopenmp -lm
+LIBS   := $(PKG_LIBS) -ljpeg -lscalapack-openmpi -llapacke -lopenblas $(MPI_LIBS) -fopenmp -lm
 DEFS   :=
 ifeq ($(HAVE_DNNL),1)
 DEFS += -DINVAR_HAVE_DNNL
@@ -122,6 +123,12 @@ $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_RULE,$(p))))
 UNIT_SRC := $(filter-out tests/unit/test_util.c,$(sort $(wildcard tests/unit/test_*.c)))
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 UNIT_OBJ := $(patsubst %.c,$(O)/%.o,$(UNIT_SRC) tests/unit/runner.c tests/unit/test_util.c)
+# The probe's numerics (src/probe but its main) are unit-tested too, linked from an archive
+# so that only the objects a test uses are pulled in.
+PROBE_UNIT_LIB := $(O)/libprobe-unit.a
+$(PROBE_UNIT_LIB): $(patsubst %.c,$(O)/%.o,$(filter-out src/probe/main.c,$(wildcard src/probe/*.c)))
+	@rm -f $@
+	@ar rcs $@ $^
 
 $(O)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)
@@ -134,7 +141,7 @@ $(O)/tests/unit/%.o: tests/unit/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -MMD -MP -c $< -o $@
 
-$(O)/tests/unit_tests: $(UNIT_OBJ) $(LIBINVAR)
+$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(LIBINVAR)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ -o $@ -lcunit $(LIBS) $(if $(filter 1,$(CUDA)),-lstdc++)
 
