@@ -23,7 +23,8 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev
 	libopenmpi-dev openmpi-bin libnetcdf-dev netcdf-bin libcjson-dev \
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4 \
-	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy
+	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy \
+	python3-torch python3-torchvision python3-pil
 
 .PHONY: all deps check bench fuzz format clean cuda-info
 all: info lib programs
