@@ -205,10 +205,8 @@ int cmd_features(int argc, char **argv) {
         0,
         0};
     cli_common common = {0};
-    int first;
-    int rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     program_apply_common(&common);
     if (!model || !data || !out)
         program_fail(INV_EINVAL, "--model, --data and --out are required (see --help)");

@@ -199,9 +199,7 @@ int cmd_correlate(int argc, char **argv) {
         2,
         -1};
     cli_common common = {0};
-    int first, rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    int first = program_parse(&spec, &common, argc, argv);
     program_apply_common(&common);
     if (!out) program_fail(INV_EINVAL, "--out CORR.nc is required");
     int nrow = argc - first;

@@ -192,9 +192,8 @@ int cmd_krr(int argc, char **argv) {
         0,
         0};
     cli_common common = {0};
-    int first, rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     int threads = program_apply_common(&common);
     openblas_set_num_threads(threads);
     if (!features || !data || !test_features || !test_data || !out)

@@ -212,9 +212,7 @@ int cmd_linear(int argc, char **argv) {
         0,
         0};
     cli_common common = {0};
-    int first, rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    program_parse(&spec, &common, argc, argv);
     int threads = program_apply_common(&common);
     openblas_set_num_threads(threads);
     if (!features || !data || !task_kind || !out)

@@ -35,6 +35,14 @@ void program_start(const char *name, int *argc, char ***argv) {
     log_init(mpi_rank(), mpi_size(), LOG_INFO, 0);
 }
 
+int program_parse(const cli_spec *spec, cli_common *common, int argc, char **argv) {
+    int first = 0;
+    int rc = cli_parse(spec, common, argc, argv, &first);
+    if (rc == CLI_EXIT_OK) program_exit(0);
+    if (rc) program_fail_last(rc);
+    return first;
+}
+
 int program_apply_common(const cli_common *common) {
     log_level level = LOG_INFO;
     if (common->verbosity < 0) level = LOG_WARN;

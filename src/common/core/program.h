@@ -8,6 +8,9 @@
 
 // Starts MPI and a default logger (rank-aware). Exits with a message if MPI cannot start.
 void program_start(const char *name, int *argc, char ***argv);
+// cli_parse for a program: returns the index of the first positional argument; after --help or
+// --version it exits with status 0, and on a usage error it fails with the parser's message.
+int program_parse(const cli_spec *spec, cli_common *common, int argc, char **argv);
 // Applies --threads / -q / -v (after cli_parse). Returns the thread count in use.
 int program_apply_common(const cli_common *common);
 // Prints "NAME: error: MESSAGE" (rank-prefixed with several ranks), stops MPI (MPI_Abort with

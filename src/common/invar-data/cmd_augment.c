@@ -92,10 +92,8 @@ int cmd_augment(int argc, char **argv) {
         0,
         0};
     cli_common common = {0};
-    int first;
-    int rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     program_apply_common(&common);
     aug_policy pol;
     if ((rc = policy_load(policy_name, &pol))) program_fail_last(rc);

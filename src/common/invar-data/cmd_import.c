@@ -299,10 +299,8 @@ int cmd_import(int argc, char **argv) {
         .min_positional = 2,
         .max_positional = 2,
     };
-    int first = 0;
-    int rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    int first = program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     if (!out) program_fail(INV_EINVAL, "--out SHARD.nc is required (see --help)");
     program_apply_common(&common);
     const char *kind = argv[first], *src = argv[first + 1];

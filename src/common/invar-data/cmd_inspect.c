@@ -312,10 +312,8 @@ int cmd_inspect(int argc, char **argv) {
         .min_positional = 1,
         .max_positional = -1,
     };
-    int first = 0;
-    int rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    int first = program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     program_apply_common(&common);
     if (mpi_rank() != 0) return 0; // one report, from rank 0, under mpirun
     int status = 0;

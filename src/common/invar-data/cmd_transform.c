@@ -47,10 +47,8 @@ int cmd_transform(int argc, char **argv) {
         0,
         0};
     cli_common common = {0};
-    int first;
-    int rc = cli_parse(&spec, &common, argc, argv, &first);
-    if (rc == CLI_EXIT_OK) return 0;
-    if (rc) program_fail_last(rc);
+    program_parse(&spec, &common, argc, argv);
+    int rc = INV_OK;
     program_apply_common(&common);
     if (list) {
         printf("%-13s %5s  %-10s %s\n", "name", "grid", "family", "parameters");
