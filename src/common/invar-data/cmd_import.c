@@ -257,6 +257,15 @@ static int class_names_attr(const import_source *s, char *buf, size_t size) {
     return INV_OK;
 }
 
+// Collective: when any rank failed, removes rank 0's partial output (`partial`, NULL elsewhere),
+// prints the failing rank's message and exits non-zero on every rank.
+static void stop_unless_all_ok(int rc, shard *partial) {
+    if (mpi_all_ok(rc == INV_OK)) return;
+    if (partial) shard_abort(partial);
+    if (rc) program_fail_last(rc);
+    program_exit(1);
+}
+
 int cmd_import(int argc, char **argv) {
     const char *out = NULL, *split = "all", *name = NULL;
     int64_t block = 64;
@@ -308,10 +317,7 @@ int cmd_import(int argc, char **argv) {
 
     import_source s;
     rc = open_source(&s, kind, src, split, resize, crop);
-    if (!mpi_all_ok(rc == INV_OK)) {
-        if (rc) program_fail_last(rc);
-        program_exit(1);
-    }
+    stop_unless_all_ok(rc, NULL);
     int with_targets = s.list.k > 0;
     shard_spec sspec = {
         .h = s.h, .w = s.w, .c = s.c, .with_label = !with_targets, .target_k = s.list.k};
@@ -331,10 +337,7 @@ int cmd_import(int argc, char **argv) {
         if (!rc && s.cifar.nfiles) rc = shard_set_attr(&out_shard, "split", split);
         if (!rc && classes[0]) rc = shard_set_attr(&out_shard, "classes", classes);
     }
-    if (!mpi_all_ok(rc == INV_OK)) {
-        if (rc) program_fail_last(rc);
-        program_exit(1);
-    }
+    stop_unless_all_ok(rc, rank == 0 ? &out_shard : NULL);
 
     size_t img_bytes = (size_t)(s.h * s.w * s.c);
     int64_t k = with_targets ? s.list.k : 0;
@@ -353,11 +356,7 @@ int cmd_import(int argc, char **argv) {
         if (hi > s.n) hi = s.n;
         int64_t mine = hi - lo;
         rc = source_read(&s, lo, mine, pix, lab, tgt);
-        if (!mpi_all_ok(rc == INV_OK)) {
-            if (rank == 0) shard_abort(&out_shard);
-            if (rc) program_fail_last(rc);
-            program_exit(1);
-        }
+        stop_unless_all_ok(rc, rank == 0 ? &out_shard : NULL);
         int64_t here = (s.n - i0 < step) ? s.n - i0 : step;
         if (size > 1) {
             // Gather the ranks' blocks in rank order = index order. Rank 0's block is in place.
@@ -388,18 +387,11 @@ int cmd_import(int argc, char **argv) {
             rc = shard_append(&out_shard, here, pix, k ? NULL : lab, k ? tgt : NULL, NULL, NULL);
             progress_update(&prog, i0 + here);
         }
-        if (!mpi_all_ok(rc == INV_OK)) {
-            if (rank == 0) shard_abort(&out_shard);
-            if (rc) program_fail_last(rc);
-            program_exit(1);
-        }
+        stop_unless_all_ok(rc, rank == 0 ? &out_shard : NULL);
     }
     progress_finish(&prog);
     if (rank == 0) rc = shard_commit(&out_shard);
-    if (!mpi_all_ok(rc == INV_OK)) {
-        if (rc) program_fail_last(rc);
-        program_exit(1);
-    }
+    stop_unless_all_ok(rc, NULL);
     if (rank == 0)
         printf("%s: %lld images of %lldx%lld from %s %s%s\n", out, (long long)s.n, (long long)s.w,
                (long long)s.h, kind, src, k ? " with targets" : " with labels");

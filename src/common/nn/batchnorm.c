@@ -7,6 +7,18 @@
 #include <math.h>
 #include <stddef.h>
 
+// q[0..hw) = p * scale + shift, then ReLU when `relu`: one channel row of a BN forward.
+static inline void bn_scale_shift_row(const float *p, float *q, int hw, float scale, float shift,
+                                      int relu) {
+    if (relu)
+        for (int j = 0; j < hw; j++) {
+            float t = p[j] * scale + shift;
+            q[j] = t > 0.0f ? t : 0.0f;
+        }
+    else
+        for (int j = 0; j < hw; j++) q[j] = p[j] * scale + shift;
+}
+
 static void bn_forward_train_plain(nn_backend *be, int n, int c, int hw, const float *x,
                                    const float *gamma, const float *beta, float eps, int relu,
                                    float *y, float *mean, float *var, float *invstd) {
@@ -40,13 +52,7 @@ static void bn_forward_train_plain(nn_backend *be, int n, int c, int hw, const f
         for (int i = 0; i < n; i++) {
             const float *p = x + i * chw + (int64_t)ch * hw;
             float *q = y + i * chw + (int64_t)ch * hw;
-            if (relu)
-                for (int j = 0; j < hw; j++) {
-                    float t = p[j] * scale + shift;
-                    q[j] = t > 0.0f ? t : 0.0f;
-                }
-            else
-                for (int j = 0; j < hw; j++) q[j] = p[j] * scale + shift;
+            bn_scale_shift_row(p, q, hw, scale, shift, relu);
         }
     }
 }
@@ -63,13 +69,7 @@ static void bn_forward_eval_plain(nn_backend *be, int n, int c, int hw, const fl
             float scale = gamma[ch] * invstd[ch], shift = beta[ch] - mean[ch] * scale;
             const float *p = x + i * chw + (int64_t)ch * hw;
             float *q = y + i * chw + (int64_t)ch * hw;
-            if (relu)
-                for (int j = 0; j < hw; j++) {
-                    float t = p[j] * scale + shift;
-                    q[j] = t > 0.0f ? t : 0.0f;
-                }
-            else
-                for (int j = 0; j < hw; j++) q[j] = p[j] * scale + shift;
+            bn_scale_shift_row(p, q, hw, scale, shift, relu);
         }
 }
 
