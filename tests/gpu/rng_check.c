@@ -19,6 +19,9 @@ int main(void) {
         {0, RNG_PURPOSE_GENERIC, 0, 0, 0},
         {42, RNG_PURPOSE_AUGMENT, 199, 1281166, 1},
         {0xdeadbeefcafef00dull, RNG_PURPOSE_WORLD, 3, 7, 0xffffffffu},
+        // the sub-index on both sides of 2^30, where cuRAND's draw offset would pass 64 bits
+        {7, RNG_PURPOSE_TRANSFORM, 0xFFFFFF, 0xffffffffu, (1u << 30) - 1},
+        {7, RNG_PURPOSE_RENDER, 1, 2, 1u << 30},
     };
     enum { N = 1031 };
     static uint32_t gpu[N];
@@ -44,6 +47,7 @@ int main(void) {
             }
         }
     }
-    printf("rng_check: %s (%d mismatches in %d draws)\n", bad ? "FAILED" : "ok", bad, 3 * N);
+    printf("rng_check: %s (%d mismatches in %d draws)\n", bad ? "FAILED" : "ok", bad,
+           (int)(sizeof keys / sizeof keys[0]) * N);
     return bad != 0;
 }

@@ -2,8 +2,6 @@
 #include "core/error.h"
 
 #include <errno.h>
-#include <netcdf.h>
-#include <mpi.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,23 +51,6 @@ const char *inv_code_name(int code) {
     };
     if (code < 0 || code >= INV_ECODE_COUNT) return "unknown error";
     return names[code];
-}
-
-int inv_fail_nc(int nc_status, const char *path, const char *call) {
-    // NC_ENOTNC / NC_EHDFERR on open mean the file is not (or no longer) a NetCDF-4 file.
-    int code = (nc_status == NC_ENOTNC || nc_status == NC_EHDFERR || nc_status == NC_EBADDIM ||
-                nc_status == NC_ENOTVAR || nc_status == NC_ETRUNC)
-                   ? INV_EFORMAT
-                   : INV_ENETCDF;
-    if (nc_status == NC_ENOMEM) code = INV_ENOMEM;
-    return inv_fail(code, "%s: %s: %s", path ? path : "(netcdf)", call, nc_strerror(nc_status));
-}
-
-int inv_fail_mpi(int mpi_status, const char *call) {
-    char text[MPI_MAX_ERROR_STRING];
-    int len = 0;
-    if (MPI_Error_string(mpi_status, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "?");
-    return inv_fail(INV_EMPI, "%s: %s", call, text);
 }
 
 int inv_fail_errno(const char *path, const char *what) {

@@ -72,7 +72,7 @@ const char *inv_code_name(int code);
             goto label;                                                                            \
         }                                                                                          \
     } while (0)
-int inv_fail_nc(int nc_status, const char *path, const char *call);
+int inv_fail_nc(int nc_status, const char *path, const char *call); // in io/ncio.c
 
 // MPI: a call returning an MPI error code.
 #define INV_CHECK_MPI(call)                                                                        \
@@ -80,7 +80,7 @@ int inv_fail_nc(int nc_status, const char *path, const char *call);
         int inv_mpi_ = (call);                                                                     \
         if (inv_mpi_ != 0) return inv_fail_mpi(inv_mpi_, #call);                                   \
     } while (0)
-int inv_fail_mpi(int mpi_status, const char *call);
+int inv_fail_mpi(int mpi_status, const char *call); // in core/mpi_util.c
 
 // stdio: a condition that must hold after a file call; records errno's text.
 #define INV_CHECK_IO(cond, path, what)                                                             \

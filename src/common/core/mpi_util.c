@@ -4,6 +4,7 @@
 #include "core/error.h"
 
 #include <mpi.h>
+#include <stdio.h>
 
 static int g_rank = 0, g_size = 1, g_started_here = 0;
 
@@ -46,4 +47,12 @@ int mpi_all_ok(int ok) {
     int in = ok ? 1 : 0, out = 0;
     if (MPI_Allreduce(&in, &out, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS) return 0;
     return out;
+}
+
+// An MPI status as an invar error (declared in core/error.h).
+int inv_fail_mpi(int mpi_status, const char *call) {
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(mpi_status, text, &len) != MPI_SUCCESS) snprintf(text, sizeof text, "?");
+    return inv_fail(INV_EMPI, "%s: %s", call, text);
 }

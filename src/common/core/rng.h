@@ -1,7 +1,8 @@
 // rng.h: Philox-4x32-10 counter-based random numbers, bit-identical to Random123 and cuRAND
-// (curand_init(seed, subsequence, offset) with subsequence = index | purpose_epoch << 32 and
-// offset = 4 * block, see rng_stream_init). Every draw is keyed by (seed, purpose, epoch,
-// index, sub-index), so any draw can be recomputed on any rank, thread or GPU.
+// (curand_init(seed, subsequence, 0) with subsequence = index | purpose_epoch << 32, then the
+// counter advanced to (block, sub): see rng_stream below and rng_cuda.h). Every draw is keyed by
+// (seed, purpose, epoch, index, sub-index), so any draw can be recomputed on any rank, thread or
+// GPU.
 #ifndef INVAR_CORE_RNG_H
 #define INVAR_CORE_RNG_H
 
@@ -28,7 +29,9 @@ typedef enum {
 //   x = block number (advanced by draws), y = sub-index (e.g. view),
 //   z = example index, w = purpose (bits 24-31) | epoch (bits 0-23).
 // Key = the 64-bit seed (low word first). In cuRAND terms:
-//   curand_init(seed, ((uint64_t)w << 32) | z, 4 * (((uint64_t)y << 32) | x), &state).
+//   curand_init(seed, ((uint64_t)w << 32) | z, 0, &state), then skipahead by
+//   4 * ((y << 32) | x) draws; that count needs 66 bits when y >= 2^30, so it is done in
+//   parts (rng_cuda.h's rng_cuda_init does it).
 typedef struct {
     uint32_t key[2];
     uint32_t ctr[4];

@@ -187,3 +187,14 @@ int nc_check_var(int ncid, const char *path, const char *name, int type, int ndi
     if (varid) *varid = v;
     return INV_OK;
 }
+
+// The NetCDF status of `call` on `path` as an invar error (declared in core/error.h).
+int inv_fail_nc(int nc_status, const char *path, const char *call) {
+    // NC_ENOTNC / NC_EHDFERR on open mean the file is not (or no longer) a NetCDF-4 file.
+    int code = (nc_status == NC_ENOTNC || nc_status == NC_EHDFERR || nc_status == NC_EBADDIM ||
+                nc_status == NC_ENOTVAR || nc_status == NC_ETRUNC)
+                   ? INV_EFORMAT
+                   : INV_ENETCDF;
+    if (nc_status == NC_ENOMEM) code = INV_ENOMEM;
+    return inv_fail(code, "%s: %s: %s", path ? path : "(netcdf)", call, nc_strerror(nc_status));
+}
