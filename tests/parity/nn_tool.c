@@ -7,7 +7,10 @@
 //       loads every state_dict entry (as float32) and the input (N, 3, H, W) and int32 labels,
 //       runs forward (MODE train|eval), softmax cross-entropy, backward and one SGD step (lr 0.1,
 //       momentum 0.9, weight decay 1e-4), and writes OUTDIR/{features,logits,grads,after}.bin
-//       and OUTDIR/loss.txt. BACKEND: reference|cpu.
+//       and OUTDIR/loss.txt. BACKEND: reference|cpu. Also OUTDIR/relu_masks.bin (uint8, 1 where
+//       a ReLU output is > 0, every ReLU in torchvision's call order, each (N, C, H, W)) and
+//       OUTDIR/maxpool_argmax.bin (int32 (N, C, HO, WO) flat indices into the H*W plane; empty
+//       with the small stem): the branch of the piecewise-linear network the forward took.
 #include "nn/backend.h"
 #include "nn/loss.h"
 #include "nn/optim.h"
@@ -49,6 +52,39 @@ static void write_all(const char *dir, const char *name, const void *data, size_
         fprintf(stderr, "nn_tool: cannot write %s\n", path);
         exit(1);
     }
+}
+
+// The ReLU masks and max-pool choices of the last forward, as plain NCHW (see the top).
+static void write_branch(resnet *m, nn_backend *be, int n, const char *outdir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/relu_masks.bin", outdir);
+    FILE *f = fopen(path, "wb");
+    if (!f) die("relu_masks.bin");
+    for (int i = 0; i < resnet_relu_count(m); i++) {
+        const float *y;
+        int c, hw;
+        if (resnet_relu_output(m, i, &y, &c, &hw)) die("relu output");
+        size_t count = (size_t)n * c * hw;
+        float *plain = malloc(sizeof(float) * count);
+        uint8_t *mask = malloc(count);
+        nn_layout_to_plain(be, n, c, hw, y, plain);
+        for (size_t j = 0; j < count; j++) mask[j] = plain[j] > 0;
+        if (fwrite(mask, 1, count, f) != count) die("relu_masks.bin");
+        free(plain);
+        free(mask);
+    }
+    if (fclose(f)) die("relu_masks.bin");
+    nn_pool_geom g;
+    const int32_t *am = resnet_maxpool_argmax(m, &g);
+    size_t count = am ? (size_t)g.n * g.c * g.ho * g.wo : 0, plane = am ? (size_t)g.ho * g.wo : 0;
+    int32_t *plain = malloc(sizeof(int32_t) * (count ? count : 1));
+    int B = am ? nn_act_block(be, g.c) : 1;
+    for (size_t j = 0; j < count; j++) { // plain index (n, c, p) <- blocked (n, c / B, p, c % B)
+        size_t nc = j / plane, p = j % plane, ni = nc / g.c, ci = nc % g.c;
+        plain[j] = am[((ni * (g.c / B) + ci / B) * plane + p) * B + ci % B];
+    }
+    write_all(outdir, "maxpool_argmax.bin", plain, sizeof(int32_t) * count);
+    free(plain);
 }
 
 int main(int argc, char **argv) {
@@ -105,6 +141,7 @@ int main(int argc, char **argv) {
     int k = resnet_output_dim(m), d = resnet_feature_dim(m);
     write_all(outdir, "features.bin", resnet_features(m), sizeof(float) * (size_t)n * d);
     write_all(outdir, "logits.bin", out, sizeof(float) * (size_t)n * k);
+    write_branch(m, be, n, outdir);
     double loss;
     float *glogits = malloc(sizeof(float) * (size_t)n * k);
     if (softmax_xent(n, k, out, labels, &loss, glogits)) die("loss");

@@ -525,6 +525,32 @@ int resnet_forward(resnet *m, const float *x, int n, int h, int w, resnet_mode m
     return INV_OK;
 }
 
+int resnet_relu_count(const resnet *m) {
+    int count = 1; // the stem's; then one per unit of each block (the last after the add)
+    for (int b = 0; b < m->nblocks; b++) count += m->blocks[b].nu;
+    return count;
+}
+
+int resnet_relu_output(const resnet *m, int i, const float **y, int *c, int *hw) {
+    if (!m->have_forward || m->last_mode == RESNET_EVAL)
+        return inv_fail(INV_EINVAL, "resnet: ReLU outputs need a training or eval-grad forward");
+    if (i < 0 || i >= resnet_relu_count(m))
+        return inv_fail(INV_ERANGE, "resnet: ReLU %d of %d", i, resnet_relu_count(m));
+    const rn_unit *u = &m->stem;
+    for (int b = 0; i > 0 && b < m->nblocks; b++) {
+        if (i <= m->blocks[b].nu) u = &m->blocks[b].u[i - 1];
+        i -= m->blocks[b].nu;
+    }
+    *y = u->a, *c = u->cout, *hw = u->g.ho * u->g.wo;
+    return INV_OK;
+}
+
+const int32_t *resnet_maxpool_argmax(const resnet *m, nn_pool_geom *g) {
+    if (m->cfg.small_stem || !m->have_forward || m->last_mode == RESNET_EVAL) return NULL;
+    *g = m->pool;
+    return m->argmax;
+}
+
 // ---- backward ---------------------------------------------------------------------------------
 
 // Through BN (+ReLU mask via y) and the conv of one unit. gy: d/d unit output (buffer gbuf,

@@ -48,6 +48,15 @@ const float *resnet_features(const resnet *m);
 // After a RESNET_TRAIN or RESNET_EVAL_GRAD forward: gout (n, output_dim) = d loss / d output.
 // Writes (overwrites) every trainable gradient in resnet_params(m)->grad.
 int resnet_backward(resnet *m, const float *gout);
+// For tests and diagnostics, after a RESNET_TRAIN or RESNET_EVAL_GRAD forward: the output of the
+// i-th ReLU (0 <= i < resnet_relu_count) in the order torchvision applies them (the stem's, then
+// per block the one after bn1, after bn2 in a bottleneck, and after the residual add), in the
+// backend's activation layout (nn_layout_to_plain converts): (n, *c, *hw).
+int resnet_relu_count(const resnet *m);
+int resnet_relu_output(const resnet *m, int i, const float **y, int *c, int *hw);
+// Likewise the stem max-pool's argmax (backend layout, flat indices into the h*w plane) and its
+// geometry; NULL with the small stem or before such a forward.
+const int32_t *resnet_maxpool_argmax(const resnet *m, nn_pool_geom *g);
 // Bytes held for activations and workspaces under the current plan.
 size_t resnet_activation_bytes(const resnet *m);
 
