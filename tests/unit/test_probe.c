@@ -57,8 +57,8 @@ static void test_ridge_path_vs_direct(void) {
     probe_rows train = {x, y, tr, 45}, test = {x, y, te, 15};
     double l2[NL] = {1e-3, 0.1, 10, 1e4}, score[NL], r2t[NL * K];
     for (int standardize = 0; standardize < 2; standardize++) {
-        CU_ASSERT_EQUAL_FATAL(ridge_path(&train, &test, D, K, standardize, l2, NL, score, r2t),
-                              INV_OK);
+        CU_ASSERT_EQUAL_FATAL(
+            ridge_path(&train, &test, NULL, D, K, standardize, l2, NL, score, r2t), INV_OK);
         double mean[D], inv[D];
         probe_column_stats(&train, D, standardize, mean, inv);
         for (int a = 0; a < NL; a++) {
