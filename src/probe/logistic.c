@@ -1,7 +1,9 @@
 // logistic.c: the multinomial (or binary) logistic loss and gradient, fitted by lbfgs.c, and the
-// warm-started penalty path that scores one split. One evaluation reads the rows once: OpenMP
-// threads take chunks of rows and, block by cache-sized block, compute the logits (OpenBLAS
-// dgemm), the softmax and the block's gradient contribution while its rows are still in cache.
+// penalty path that scores one split, each fit started from the secant extrapolation of the
+// previous two solutions. One evaluation reads the rows once: chunks of rows go to the OpenMP
+// threads (a parallel loop; inside a parallel region, where paths run side by side, tasks that
+// a thread out of paths may take) and, block by cache-sized block, the logits (OpenBLAS dgemm),
+// the softmax and the block's gradient contribution are computed while its rows are in cache.
 // Each chunk sums into its own partial gradient and the partials are added in chunk order, so
 // results do not depend on the thread count or scheduling. OpenBLAS runs single-threaded
 // during the fits (the threads are OpenMP's).
@@ -124,9 +126,17 @@ static double chunk_gradient(const logistic_ctx *c, const double *w, int64_t ch,
 static double logistic_objective(const double *w, double *g, void *vctx) {
     logistic_ctx *c = vctx;
     int64_t np = (int64_t)c->m * (c->d + 1), nw = (int64_t)c->m * c->d;
-#pragma omp parallel for schedule(dynamic, 1) if (c->nchunk > 1 && !omp_in_parallel())
-    for (int64_t ch = 0; ch < c->nchunk; ch++)
-        c->loss[ch] = chunk_gradient(c, w, ch, c->part + ch * np);
+    if (omp_in_parallel()) {
+        // A path running beside others (cmd_linear): chunks become tasks, run by this thread
+        // unless a thread of the team has run out of paths and waits at the barrier.
+#pragma omp taskloop grainsize(1) if (c->nchunk > 1)
+        for (int64_t ch = 0; ch < c->nchunk; ch++)
+            c->loss[ch] = chunk_gradient(c, w, ch, c->part + ch * np);
+    } else {
+#pragma omp parallel for schedule(dynamic, 1) if (c->nchunk > 1)
+        for (int64_t ch = 0; ch < c->nchunk; ch++)
+            c->loss[ch] = chunk_gradient(c, w, ch, c->part + ch * np);
+    }
     // Partial sums in chunk order: the same result for any thread count.
     double loss = 0;
     memcpy(g, c->part, (size_t)np * sizeof *g);
@@ -192,10 +202,10 @@ int logistic_path(const probe_rows *train, const int32_t *cls_train, const probe
     double *mean = malloc((size_t)d * sizeof *mean), *inv_std = malloc((size_t)d * sizeof *inv_std);
     double *xtr = malloc((size_t)ntr * (size_t)d * sizeof *xtr);
     double *xte = malloc((size_t)nte * (size_t)d * sizeof *xte);
-    double *params = calloc((size_t)np, sizeof *params);
+    double *params = calloc((size_t)np, sizeof *params), *prev = calloc((size_t)np, sizeof *prev);
     int32_t *ytr = malloc((size_t)ntr * sizeof *ytr), *yte = malloc((size_t)nte * sizeof *yte);
     int32_t *pred = malloc((size_t)nte * sizeof *pred);
-    if (!mean || !inv_std || !xtr || !xte || !params || !ytr || !yte || !pred) {
+    if (!mean || !inv_std || !xtr || !xte || !params || !prev || !ytr || !yte || !pred) {
         rc = inv_fail(INV_ENOMEM, "logistic: out of memory (n %lld, d %lld)", (long long)ntr,
                       (long long)d);
         goto done;
@@ -211,16 +221,31 @@ int logistic_path(const probe_rows *train, const int32_t *cls_train, const probe
     for (int64_t i = 0; i < nte; i++) yte[i] = cls_test[test->idx[i]];
     logistic_ctx c;
     INV_TRY_GOTO(rc, ctx_init(&c, xtr, ytr, ntr, d, nclass), done);
+    int converged = 0; // how many of the last fits (up to 2) converged
     for (int a = 0; a < nl2 && !rc; a++) {
+        // Each fit starts where the path is heading: the secant through the last two
+        // solutions (in log l2) extended by this step, once both converged; else from the last.
+        double r =
+            a >= 2 && converged == 2 ? log(l2[a] / l2[a - 1]) / log(l2[a - 1] / l2[a - 2]) : 0;
+        if (!(r > 0)) r = 0; // also NaN (repeated l2 values)
+        if (r > 1) r = 1;
+        for (int64_t j = 0; j < np; j++) {
+            double now = params[j];
+            params[j] += r * (params[j] - prev[j]);
+            prev[j] = now;
+        }
         lbfgs_result res;
         rc = fit(&c, l2[a], opt, params, &res);
         if (!rc) rc = logistic_predict(params, nclass, xte, nte, d, pred);
         if (rc) break;
+        int ok = res.status == LBFGS_CONVERGED_GTOL || res.status == LBFGS_CONVERGED_FTOL;
+        converged = ok ? (converged < 2 ? converged + 1 : 2) : 0;
         acc[a] = metrics_accuracy(yte, pred, nte, nclass, &mean_class[a]);
         if (iters) iters[a] = res.iterations;
     }
     ctx_free(&c);
 done:
-    free(mean), free(inv_std), free(xtr), free(xte), free(params), free(ytr), free(yte), free(pred);
+    free(mean), free(inv_std), free(xtr), free(xte), free(params), free(prev), free(ytr), free(yte);
+    free(pred);
     return rc;
 }

@@ -23,8 +23,9 @@ int logistic_predict(const double *params, int nclass, const double *x, int64_t 
                      int32_t *pred);
 
 // The path over l2[0..nl2) in the order given (callers pass strong to weak regularisation):
-// fits on `train` (class of row r: cls_train[r]), each fit warm-started from the previous one,
-// and scores `test`. acc, mean_class: (nl2); iters: (nl2) L-BFGS iterations (may be NULL).
+// fits on `train` (class of row r: cls_train[r]), each fit warm-started from the previous
+// solution extrapolated along the path (the secant through the last two, in log l2), and
+// scores `test`. acc, mean_class: (nl2); iters: (nl2) L-BFGS iterations (may be NULL).
 int logistic_path(const probe_rows *train, const int32_t *cls_train, const probe_rows *test,
                   const int32_t *cls_test, int64_t d, int nclass, int standardize, const double *l2,
                   int nl2, const lbfgs_options *opt, double *acc, double *mean_class, int *iters);
