@@ -264,13 +264,12 @@ int cmd_linear(int argc, char **argv) {
         "0.5 * l2 * ||W||^2 (intercept not penalised), warm-started from strong to weak "
         "penalties (each fit from the secant through the previous two solutions), paths side "
         "by side on the threads; scored by accuracy and mean per-class accuracy. regress: ridge "
-        "regression "
-        "as scikit-learn's Ridge(alpha = 1/l2, fit_intercept=True), one band reduction of the "
-        "Gram matrix per fold for the whole grid; scored by R^2 averaged over targets and per "
-        "target. Writes "
-        "score(task,l2,fold), l2(l2), best_l2/best_mean/best_std(task) (std over folds, ddof 0), "
-        "fold_of(task,n) and per-metric variables. Items (task, fold, block of l2 values) are "
-        "handed out to MPI ranks dynamically.",
+        "regression as scikit-learn's Ridge(alpha = 1/l2, fit_intercept=True), one band "
+        "reduction of the Gram matrix per fold for the whole grid; scored by R^2 averaged over "
+        "targets and per target. Writes score(task,l2,fold), l2(l2), "
+        "best_l2/best_mean/best_std(task) (std over folds, ddof 0), fold_of(task,n) and "
+        "per-metric variables. Items (task, fold, block of l2 values) are handed out to MPI "
+        "ranks dynamically.",
         "invar-probe linear --features f.nc --data shape.nc --task classify --out probe.nc\n"
         "  mpirun -np 4 invar-probe linear --features a.nc+b.nc --data kp.nc --task regress "
         "--l2 1e-4:1e7:45 --out fused.nc",

@@ -106,6 +106,7 @@ static double chunk_gradient(const logistic_ctx *c, const double *w, int64_t ch,
     int m = c->m;
     const double *b = w + (int64_t)m * d;
     double *gb = gp + (int64_t)m * d, loss = 0;
+    if (r1 <= r0) memset(gp, 0, (size_t)m * (size_t)d * sizeof *gp); // no rows (n = 0)
     for (int k = 0; k < m; k++) gb[k] = 0;
     for (int64_t i = r0; i < r1; i += c->block) {
         int64_t nr = r1 - i < c->block ? r1 - i : c->block;
