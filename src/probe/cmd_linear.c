@@ -265,7 +265,8 @@ int cmd_linear(int argc, char **argv) {
         "penalties (each fit from the secant through the previous two solutions), paths side "
         "by side on the threads; scored by accuracy and mean per-class accuracy. regress: ridge "
         "regression as scikit-learn's Ridge(alpha = 1/l2, fit_intercept=True), one band "
-        "reduction of the Gram matrix per fold for the whole grid; scored by R^2 averaged over "
+        "reduction of the Gram matrix (of the kernel matrix when features outnumber training "
+        "rows) per fold for the whole grid; scored by R^2 averaged over "
         "targets and per target. Writes score(task,l2,fold), l2(l2), "
         "best_l2/best_mean/best_std(task) (std over folds, ddof 0), fold_of(task,n) and "
         "per-metric variables. Items (task, fold, block of l2 values) are handed out to MPI "
@@ -387,11 +388,13 @@ int cmd_linear(int argc, char **argv) {
     progress pr;
     progress_start(&pr, "probe fits", nitems, "items");
     // Ridge: the Gram of all rows, built by a rank on its first item, serves every fold it
-    // gets (each fold then subtracts its test rows' part) when ranks expect two folds or more.
+    // gets (each fold then subtracts its test rows' part) when ranks expect two folds or more,
+    // unless features outnumber training rows (then the dual is solved, ridge_cv.h).
     ridge_gram gram = {0};
-    item_plan plan = {
-        &r,      &fs,        td,          fold_of, folds,
-        nblocks, block_size, standardize, &opt,    !classify && nitems >= 2 * size ? &gram : NULL};
+    int64_t min_train = fs.n - (fs.n + folds - 1) / folds;
+    int shared = !classify && nitems >= 2 * size && fs.d <= min_train;
+    item_plan plan = {&r, &fs, td, fold_of, folds, nblocks, block_size, standardize, &opt, NULL};
+    plan.gram = shared ? &gram : NULL;
     int item_rc = classify && threads > 1 ? run_threaded(&plan, &q, &pr, threads)
                                           : run_serial(&plan, &q, &pr);
     progress_finish(&pr);

@@ -30,7 +30,9 @@ void ridge_gram_free(ridge_gram *g);
 // Fits scikit-learn's Ridge(alpha = 1/l2[i], fit_intercept=True) on `train` for every l2 value
 // and scores it on `test`: X and y are centred with the training means (and X scaled by the
 // training standard deviation when `standardize`, as StandardScaler); the d x d Gram of the
-// training rows is reduced once and each l2 value is a cheap band solve (ridge_band.h).
+// training rows is reduced once and each l2 value is a cheap band solve (ridge_band.h). With more
+// features than training rows the dual is solved instead, as scikit-learn does: the kernel
+// matrix Xc Xc' of the training rows in place of the Gram (`all` is then not used).
 // all: the Gram of every row, or NULL. When given, train and test must split all->x's rows
 // between them (as the folds of a cross-validation), and the training Gram is all's minus the
 // test rows' (a product over the test rows only) instead of a product over the training rows.

@@ -60,20 +60,56 @@ static void ridge_data(int n, int d, int k, uint64_t seed, float *x, double *y) 
         }
 }
 
+// Predictions (nte) for target t by a dense solve: primal (Xc'Xc + I/l2) w = Xc'yc, or dual
+// (Xc Xc' + I/l2) a = yc, w = Xc'a, when d > ntr (as scikit-learn). xc (ntr, d), xt (nte, d):
+// centred (scaled) rows; yc (ntr) centred targets.
+static void reference_pred(const double *xc, const double *xt, const double *yc, int ntr, int nte,
+                           int d, double l2, double *pred) {
+    int dual = d > ntr, m = dual ? ntr : d;
+    double *A = malloc(sizeof(double) * (size_t)(m * m)), *v = malloc(sizeof(double) * m);
+    double *w = calloc((size_t)d, sizeof(double));
+    CU_ASSERT_FATAL(A && v && w);
+    for (int p = 0; p < m; p++) {
+        v[p] = dual ? yc[p] : 0;
+        for (int q = 0; q < m; q++) {
+            double s = 0;
+            if (dual)
+                for (int j = 0; j < d; j++) s += xc[p * d + j] * xc[q * d + j];
+            else
+                for (int i = 0; i < ntr; i++) s += xc[i * d + p] * xc[i * d + q];
+            A[p * m + q] = s + (p == q) / l2;
+        }
+        if (!dual)
+            for (int i = 0; i < ntr; i++) v[p] += xc[i * d + p] * yc[i];
+    }
+    solve_dense(A, v, m);
+    for (int j = 0; j < d; j++)
+        if (dual)
+            for (int i = 0; i < ntr; i++) w[j] += xc[i * d + j] * v[i];
+        else
+            w[j] = v[j];
+    for (int i = 0; i < nte; i++) {
+        pred[i] = 0;
+        for (int j = 0; j < d; j++) pred[i] += xt[i * d + j] * w[j];
+    }
+    free(A), free(v), free(w);
+}
+
 // ridge_path on rows [0, ntr) -> [ntr, n) (with the shared Gram of all rows when `shared`)
-// against a dense solve of (X'X + I/l2) w = X'y per target, by R^2 within tol.
+// against dense solves (reference_pred), by R^2 within tol.
 static void check_ridge(int n, int d, int k, int ntr, const double *l2, int nl, int shared,
                         double tol) {
     int nte = n - ntr;
     float *x = malloc(sizeof(float) * (size_t)(n * d));
     double *y = malloc(sizeof(double) * (size_t)(n * k)), *score = malloc(sizeof(double) * nl);
     double *r2t = malloc(sizeof(double) * (size_t)(nl * k)), *mean = malloc(sizeof(double) * d);
-    double *inv = malloc(sizeof(double) * d), *A = malloc(sizeof(double) * (size_t)(d * d));
-    double *b = malloc(sizeof(double) * d), *pred = malloc(sizeof(double) * (size_t)(nte * k));
+    double *inv = malloc(sizeof(double) * d), *xc = malloc(sizeof(double) * (size_t)(n * d));
+    double *yc = malloc(sizeof(double) * ntr), *p1 = malloc(sizeof(double) * nte);
+    double *pred = malloc(sizeof(double) * (size_t)(nte * k));
     double *ytest = malloc(sizeof(double) * (size_t)(nte * k)), *r2d = malloc(sizeof(double) * k);
     int64_t *tr = malloc(sizeof(int64_t) * ntr), *te = malloc(sizeof(int64_t) * nte);
-    CU_ASSERT_FATAL(x && y && score && r2t && mean && inv && A && b && pred && ytest && r2d && tr &&
-                    te);
+    CU_ASSERT_FATAL(x && y && score && r2t && mean && inv && xc && yc && p1 && pred && ytest &&
+                    r2d && tr && te);
     ridge_data(n, d, k, (uint64_t)(n * 131 + d), x, y);
     for (int i = 0; i < ntr; i++) tr[i] = i;
     for (int i = 0; i < nte; i++) te[i] = ntr + i;
@@ -85,27 +121,17 @@ static void check_ridge(int n, int d, int k, int ntr, const double *l2, int nl, 
             ridge_path(&train, &test, shared ? &all : NULL, d, k, standardize, l2, nl, score, r2t),
             INV_OK);
         probe_column_stats(&train, d, standardize, mean, inv);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) xc[i * d + j] = (x[i * d + j] - mean[j]) * inv[j];
         for (int a = 0; a < nl; a++) {
             for (int t = 0; t < k; t++) {
                 double ym = 0;
                 for (int i = 0; i < ntr; i++) ym += y[i * k + t];
                 ym /= ntr;
-                memset(A, 0, sizeof(double) * (size_t)(d * d));
-                memset(b, 0, sizeof(double) * d);
-                for (int i = 0; i < ntr; i++)
-                    for (int p = 0; p < d; p++) {
-                        double xp = (x[i * d + p] - mean[p]) * inv[p];
-                        b[p] += xp * (y[i * k + t] - ym);
-                        for (int q = 0; q < d; q++)
-                            A[p * d + q] += xp * (x[i * d + q] - mean[q]) * inv[q];
-                    }
-                for (int p = 0; p < d; p++) A[p * d + p] += 1.0 / l2[a];
-                solve_dense(A, b, d);
+                for (int i = 0; i < ntr; i++) yc[i] = y[i * k + t] - ym;
+                reference_pred(xc, xc + (size_t)ntr * d, yc, ntr, nte, d, l2[a], p1);
                 for (int i = 0; i < nte; i++) {
-                    double v = ym;
-                    for (int p = 0; p < d; p++)
-                        v += (x[(ntr + i) * d + p] - mean[p]) * inv[p] * b[p];
-                    pred[i * k + t] = v;
+                    pred[i * k + t] = ym + p1[i];
                     ytest[i * k + t] = y[(ntr + i) * k + t];
                 }
             }
@@ -115,8 +141,8 @@ static void check_ridge(int n, int d, int k, int ntr, const double *l2, int nl, 
         }
     }
     ridge_gram_free(&all);
-    free(x), free(y), free(score), free(r2t), free(mean), free(inv), free(A), free(b), free(pred);
-    free(ytest), free(r2d), free(tr), free(te);
+    free(x), free(y), free(score), free(r2t), free(mean), free(inv), free(xc), free(yc), free(p1);
+    free(pred), free(ytest), free(r2d), free(tr), free(te);
 }
 
 static void test_ridge_path_vs_direct(void) {
@@ -130,8 +156,11 @@ static void test_ridge_path_vs_direct(void) {
     double many[20];
     for (int a = 0; a < 20; a++) many[a] = pow(10, -3 + 0.35 * a);
     check_ridge(200, 80, 3, 185, many, 20, 1, 1e-9);
-    // More features than training rows: a singular Gram.
-    check_ridge(90, 100, 2, 70, l2, 4, 1, 1e-8);
+    // More features than training rows: the dual (a kernel matrix in place of the Gram), also
+    // when given a shared Gram.
+    double weak[3] = {1e2, 1e5, 1e8};
+    check_ridge(90, 100, 2, 70, l2, 4, 1, 1e-10);
+    check_ridge(90, 100, 2, 70, weak, 3, 0, 1e-9);
 }
 
 // A negative penalty makes G + alpha I indefinite: the band Cholesky factorisation fails and
