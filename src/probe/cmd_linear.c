@@ -47,7 +47,7 @@ static int split_list(char *text, char **items, int max) {
 // Scores of one (task, fold, l2 block) item into the result arrays.
 static int run_item(const linear_result *r, const feature_set *fs, const task_data *td,
                     const int32_t *fold_of, int task, int fold, int block, int block_size,
-                    const lbfgs_options *opt, int standardize) {
+                    const lbfgs_options *opt, int standardize, const ridge_gram *gram) {
     int64_t n = fs->n, ntr = 0, nte = 0;
     int64_t *tr = malloc((size_t)n * sizeof *tr), *te = malloc((size_t)n * sizeof *te);
     INV_CHECK_ALLOC(tr && te ? tr : NULL, (size_t)n * 16, "fold indices");
@@ -83,7 +83,7 @@ static int run_item(const linear_result *r, const feature_set *fs, const task_da
         }
     } else {
         probe_rows train = {fs->x, td->y, tr, ntr}, test = {fs->x, td->y, te, nte};
-        rc = ridge_path(&train, &test, fs->d, td->k, standardize, r->l2, nl2, s1, s2);
+        rc = ridge_path(&train, &test, gram, fs->d, td->k, standardize, r->l2, nl2, s1, s2);
         if (rc) goto done;
         for (int a = 0; a < nl2; a++) {
             size_t at = linear_result_at(r, task, a, fold);
@@ -134,7 +134,7 @@ static int run_refit(const linear_result *r, const feature_set *fs, const task_d
     } else {
         probe_rows train = {fs->x, td->y, tr, fs->n}, test = {ts->x, tt->y, te, ts->n};
         l2[0] = r->l2[best];
-        rc = ridge_path(&train, &test, fs->d, td->k, standardize, l2, 1, s1, s2);
+        rc = ridge_path(&train, &test, NULL, fs->d, td->k, standardize, l2, 1, s1, s2);
         if (!rc) {
             r->test_score[task] = s1[0];
             for (int64_t t = 0; t < td->k; t++) r->test_r2_target[task * r->kmax + t] = s2[t];
@@ -142,6 +142,70 @@ static int run_refit(const linear_result *r, const feature_set *fs, const task_d
     }
     free(tr), free(te), free(s2);
     return rc;
+}
+
+// What the items of one run share.
+typedef struct {
+    const linear_result *r;
+    const feature_set *fs;
+    const task_data *td;    // (ntask)
+    const int32_t *fold_of; // (ntask, n)
+    int folds, nblocks, block_size, standardize;
+    const lbfgs_options *opt;
+    ridge_gram *gram; // ridge: the Gram of all rows, built on first use; NULL: none
+} item_plan;
+
+static int run_numbered(item_plan *p, int64_t it) {
+    int task = (int)(it / ((int64_t)p->folds * p->nblocks));
+    int fold = (int)(it / p->nblocks % p->folds), block = (int)(it % p->nblocks);
+    if (p->gram && !p->gram->gram) INV_TRY(ridge_gram_init(p->gram, p->fs->x, p->fs->n, p->fs->d));
+    return run_item(p->r, p->fs, &p->td[task], p->fold_of + (size_t)task * p->fs->n, task, fold,
+                    block, p->block_size, p->opt, p->standardize, p->gram);
+}
+
+// Items one after the other, each using every thread (ridge: OpenBLAS's threads).
+static int run_serial(item_plan *p, work_queue *q, progress *pr) {
+    for (int64_t it; (it = work_queue_next(q)) >= 0;) {
+        INV_TRY(run_numbered(p, it));
+        progress_update(pr, it + 1);
+    }
+    return INV_OK;
+}
+
+// Logistic items side by side, one per thread, each path single-threaded: coarse-grained
+// parallelism keeps the cores busy on a loaded machine, where threads sharing one fit would wait
+// for each other at every evaluation. MPI calls stay on the main thread (MPI_THREAD_FUNNELED):
+// with several ranks it fetches one item per thread and the threads run them, round after
+// round; a single rank hands all its items to the threads at once.
+static int run_threaded(item_plan *p, work_queue *q, progress *pr, int threads) {
+    int64_t cap = mpi_size() == 1 ? q->total : threads, done = 0, nb;
+    int64_t *batch = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *batch);
+    INV_CHECK_ALLOC(batch, (size_t)cap * sizeof *batch, "item batch");
+    int rc = INV_OK;
+    char msg[1024] = "";
+    while (rc == INV_OK) {
+        for (nb = 0; nb < cap && (batch[nb] = work_queue_next(q)) >= 0;) nb++;
+        if (nb == 0) break;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nb < threads ? (int)nb : threads)
+        for (int64_t i = 0; i < nb; i++) {
+            int stop;
+#pragma omp atomic read
+            stop = rc;
+            if (stop) continue;
+            int irc = run_numbered(p, batch[i]);
+#pragma omp critical(probe_items)
+            {
+                if (irc && !rc) {
+                    snprintf(msg, sizeof msg, "%s", inv_errmsg()); // the failing thread's
+#pragma omp atomic write
+                    rc = irc;
+                }
+                progress_update(pr, ++done);
+            }
+        }
+    }
+    free(batch);
+    return rc ? inv_fail(rc, "%s", msg) : INV_OK;
 }
 
 static void fail_all(int rc) {
@@ -198,12 +262,15 @@ int cmd_linear(int argc, char **argv) {
         "multinomial logistic regression with an L2 penalty by L-BFGS, as scikit-learn's "
         "LogisticRegression(C = 1/l2, lbfgs, max_iter 100): minimises the sum of log-losses + "
         "0.5 * l2 * ||W||^2 (intercept not penalised), warm-started from strong to weak "
-        "penalties; scored by accuracy and mean per-class accuracy. regress: ridge regression "
-        "as scikit-learn's Ridge(alpha = 1/l2, fit_intercept=True), one eigendecomposition per "
-        "fold for the whole grid; scored by R^2 averaged over targets and per target. Writes "
-        "score(task,l2,fold), l2(l2), best_l2/best_mean/best_std(task) (std over folds, ddof 0), "
-        "fold_of(task,n) and per-metric variables. Items (task, fold, block of l2 values) are "
-        "handed out to MPI ranks dynamically.",
+        "penalties (each fit from the secant through the previous two solutions), paths side "
+        "by side on the threads; scored by accuracy and mean per-class accuracy. regress: ridge "
+        "regression as scikit-learn's Ridge(alpha = 1/l2, fit_intercept=True), one band "
+        "reduction of the Gram matrix (of the kernel matrix when features outnumber training "
+        "rows) per fold for the whole grid; scored by R^2 averaged over "
+        "targets and per target. Writes score(task,l2,fold), l2(l2), "
+        "best_l2/best_mean/best_std(task) (std over folds, ddof 0), fold_of(task,n) and "
+        "per-metric variables. Items (task, fold, block of l2 values) are handed out to MPI "
+        "ranks dynamically.",
         "invar-probe linear --features f.nc --data shape.nc --task classify --out probe.nc\n"
         "  mpirun -np 4 invar-probe linear --features a.nc+b.nc --data kp.nc --task regress "
         "--l2 1e-4:1e7:45 --out fused.nc",
@@ -214,12 +281,14 @@ int cmd_linear(int argc, char **argv) {
     cli_common common = {0};
     program_parse(&spec, &common, argc, argv);
     int threads = program_apply_common(&common);
-    openblas_set_num_threads(threads);
     if (!features || !data || !task_kind || !out)
         program_fail(INV_EINVAL, "--features, --data, --task and --out are required");
     int classify = strcmp(task_kind, "classify") == 0;
     if (!classify && strcmp(task_kind, "regress") != 0)
         program_fail(INV_EINVAL, "--task must be classify or regress, not '%s'", task_kind);
+    // Ridge parallelises inside OpenBLAS; logistic regression with OpenMP (logistic.c) and
+    // over items (run_threaded), each calling OpenBLAS single-threaded.
+    openblas_set_num_threads(classify ? 1 : threads);
     int heldout = strcmp(protocol, "heldout") == 0;
     if (!heldout && strcmp(protocol, "cv") != 0)
         program_fail(INV_EINVAL, "--protocol must be cv or heldout, not '%s'", protocol);
@@ -318,17 +387,19 @@ int cmd_linear(int argc, char **argv) {
     fail_all(work_queue_open(&q, nitems));
     progress pr;
     progress_start(&pr, "probe fits", nitems, "items");
-    int item_rc = INV_OK;
-    for (int64_t it; (it = work_queue_next(&q)) >= 0;) {
-        int task = (int)(it / ((int64_t)folds * nblocks));
-        int fold = (int)(it / nblocks % folds), block = (int)(it % nblocks);
-        item_rc = run_item(&r, &fs, &td[task], fold_of + (size_t)task * fs.n, task, fold, block,
-                           block_size, &opt, standardize);
-        if (item_rc) break;
-        progress_update(&pr, it + 1);
-    }
+    // Ridge: the Gram of all rows, built by a rank on its first item, serves every fold it
+    // gets (each fold then subtracts its test rows' part) when ranks expect two folds or more,
+    // unless features outnumber training rows (then the dual is solved, ridge_cv.h).
+    ridge_gram gram = {0};
+    int64_t min_train = fs.n - (fs.n + folds - 1) / folds;
+    int shared = !classify && nitems >= 2 * size && fs.d <= min_train;
+    item_plan plan = {&r, &fs, td, fold_of, folds, nblocks, block_size, standardize, &opt, NULL};
+    plan.gram = shared ? &gram : NULL;
+    int item_rc = classify && threads > 1 ? run_threaded(&plan, &q, &pr, threads)
+                                          : run_serial(&plan, &q, &pr);
     progress_finish(&pr);
     work_queue_close(&q);
+    ridge_gram_free(&gram);
     if (!mpi_all_ok(item_rc == INV_OK)) {
         if (item_rc) program_fail_last(item_rc);
         program_fail(INV_EMPI, "another rank failed (see its message)");

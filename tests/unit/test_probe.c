@@ -12,6 +12,7 @@
 #include "../../src/probe/ridge_cv.h"
 #include "../../src/probe/spearman.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,56 +41,134 @@ static void solve_dense(double *a, double *b, int n) {
     }
 }
 
-static void test_ridge_path_vs_direct(void) {
-    enum { N = 60, D = 6, K = 2, NL = 4 };
-    float x[N * D];
-    double y[N * K];
+// Data for the ridge tests: n rows of d features (columns of different scales, near-collinear
+// pairs) and k targets.
+static void ridge_data(int n, int d, int k, uint64_t seed, float *x, double *y) {
     rng_stream s;
-    rng_stream_init(&s, 7, RNG_PURPOSE_GENERIC, 0, 0, 0);
-    for (int i = 0; i < N * D; i++) x[i] = (float)(rng_normal_double(&s) * (1 + i % D));
-    for (int i = 0; i < N; i++) {
-        y[i * K] = x[i * D] - 0.5 * x[i * D + 3] + 3 + 0.3 * rng_normal_double(&s);
-        y[i * K + 1] = 0.2 * x[i * D + 1] + rng_normal_double(&s);
+    rng_stream_init(&s, seed, RNG_PURPOSE_GENERIC, 0, 0, 0);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++) {
+            double v = rng_normal_double(&s) * (1 + j % 7) + 0.5 * (j % 3);
+            if (j % 10 == 9) v = x[i * d + j - 1] + 1e-3 * rng_normal_double(&s);
+            x[i * d + j] = (float)v;
+        }
+    for (int i = 0; i < n; i++)
+        for (int t = 0; t < k; t++) {
+            double v = 3 * t + 0.3 * rng_normal_double(&s);
+            for (int j = t; j < d; j += 5) v += 0.2 * x[i * d + j] / (1 + j % 7);
+            y[i * k + t] = v;
+        }
+}
+
+// Predictions (nte) for target t by a dense solve: primal (Xc'Xc + I/l2) w = Xc'yc, or dual
+// (Xc Xc' + I/l2) a = yc, w = Xc'a, when d > ntr (as scikit-learn). xc (ntr, d), xt (nte, d):
+// centred (scaled) rows; yc (ntr) centred targets.
+static void reference_pred(const double *xc, const double *xt, const double *yc, int ntr, int nte,
+                           int d, double l2, double *pred) {
+    int dual = d > ntr, m = dual ? ntr : d;
+    double *A = malloc(sizeof(double) * (size_t)(m * m)), *v = malloc(sizeof(double) * m);
+    double *w = calloc((size_t)d, sizeof(double));
+    CU_ASSERT_FATAL(A && v && w);
+    for (int p = 0; p < m; p++) {
+        v[p] = dual ? yc[p] : 0;
+        for (int q = 0; q < m; q++) {
+            double s = 0;
+            if (dual)
+                for (int j = 0; j < d; j++) s += xc[p * d + j] * xc[q * d + j];
+            else
+                for (int i = 0; i < ntr; i++) s += xc[i * d + p] * xc[i * d + q];
+            A[p * m + q] = s + (p == q) / l2;
+        }
+        if (!dual)
+            for (int i = 0; i < ntr; i++) v[p] += xc[i * d + p] * yc[i];
     }
-    int64_t tr[45], te[15];
-    for (int i = 0; i < 45; i++) tr[i] = i;
-    for (int i = 0; i < 15; i++) te[i] = 45 + i;
-    probe_rows train = {x, y, tr, 45}, test = {x, y, te, 15};
-    double l2[NL] = {1e-3, 0.1, 10, 1e4}, score[NL], r2t[NL * K];
+    solve_dense(A, v, m);
+    for (int j = 0; j < d; j++)
+        if (dual)
+            for (int i = 0; i < ntr; i++) w[j] += xc[i * d + j] * v[i];
+        else
+            w[j] = v[j];
+    for (int i = 0; i < nte; i++) {
+        pred[i] = 0;
+        for (int j = 0; j < d; j++) pred[i] += xt[i * d + j] * w[j];
+    }
+    free(A), free(v), free(w);
+}
+
+// ridge_path on rows [0, ntr) -> [ntr, n) (with the shared Gram of all rows when `shared`)
+// against dense solves (reference_pred), by R^2 within tol.
+static void check_ridge(int n, int d, int k, int ntr, const double *l2, int nl, int shared,
+                        double tol) {
+    int nte = n - ntr;
+    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    double *y = malloc(sizeof(double) * (size_t)(n * k)), *score = malloc(sizeof(double) * nl);
+    double *r2t = malloc(sizeof(double) * (size_t)(nl * k)), *mean = malloc(sizeof(double) * d);
+    double *inv = malloc(sizeof(double) * d), *xc = malloc(sizeof(double) * (size_t)(n * d));
+    double *yc = malloc(sizeof(double) * ntr), *p1 = malloc(sizeof(double) * nte);
+    double *pred = malloc(sizeof(double) * (size_t)(nte * k));
+    double *ytest = malloc(sizeof(double) * (size_t)(nte * k)), *r2d = malloc(sizeof(double) * k);
+    int64_t *tr = malloc(sizeof(int64_t) * ntr), *te = malloc(sizeof(int64_t) * nte);
+    CU_ASSERT_FATAL(x && y && score && r2t && mean && inv && xc && yc && p1 && pred && ytest &&
+                    r2d && tr && te);
+    ridge_data(n, d, k, (uint64_t)(n * 131 + d), x, y);
+    for (int i = 0; i < ntr; i++) tr[i] = i;
+    for (int i = 0; i < nte; i++) te[i] = ntr + i;
+    probe_rows train = {x, y, tr, ntr}, test = {x, y, te, nte};
+    ridge_gram all = {0};
+    if (shared) CU_ASSERT_EQUAL_FATAL(ridge_gram_init(&all, x, n, d), INV_OK);
     for (int standardize = 0; standardize < 2; standardize++) {
-        CU_ASSERT_EQUAL_FATAL(ridge_path(&train, &test, D, K, standardize, l2, NL, score, r2t),
-                              INV_OK);
-        double mean[D], inv[D];
-        probe_column_stats(&train, D, standardize, mean, inv);
-        for (int a = 0; a < NL; a++) {
-            double pred[15 * K], ytest[15 * K], r2d[K];
-            for (int t = 0; t < K; t++) {
+        CU_ASSERT_EQUAL_FATAL(
+            ridge_path(&train, &test, shared ? &all : NULL, d, k, standardize, l2, nl, score, r2t),
+            INV_OK);
+        probe_column_stats(&train, d, standardize, mean, inv);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++) xc[i * d + j] = (x[i * d + j] - mean[j]) * inv[j];
+        for (int a = 0; a < nl; a++) {
+            for (int t = 0; t < k; t++) {
                 double ym = 0;
-                for (int i = 0; i < 45; i++) ym += y[i * K + t];
-                ym /= 45;
-                double A[D * D] = {0}, b[D] = {0};
-                for (int i = 0; i < 45; i++)
-                    for (int p = 0; p < D; p++) {
-                        double xp = (x[i * D + p] - mean[p]) * inv[p];
-                        b[p] += xp * (y[i * K + t] - ym);
-                        for (int q = 0; q < D; q++)
-                            A[p * D + q] += xp * (x[i * D + q] - mean[q]) * inv[q];
-                    }
-                for (int p = 0; p < D; p++) A[p * D + p] += 1.0 / l2[a];
-                solve_dense(A, b, D);
-                for (int i = 0; i < 15; i++) {
-                    double v = ym;
-                    for (int p = 0; p < D; p++)
-                        v += (x[(45 + i) * D + p] - mean[p]) * inv[p] * b[p];
-                    pred[i * K + t] = v;
-                    ytest[i * K + t] = y[(45 + i) * K + t];
+                for (int i = 0; i < ntr; i++) ym += y[i * k + t];
+                ym /= ntr;
+                for (int i = 0; i < ntr; i++) yc[i] = y[i * k + t] - ym;
+                reference_pred(xc, xc + (size_t)ntr * d, yc, ntr, nte, d, l2[a], p1);
+                for (int i = 0; i < nte; i++) {
+                    pred[i * k + t] = ym + p1[i];
+                    ytest[i * k + t] = y[(ntr + i) * k + t];
                 }
             }
-            double r2 = metrics_r2(ytest, pred, 15, K, r2d);
-            CU_ASSERT_DOUBLE_EQUAL(score[a], r2, 1e-10);
-            for (int t = 0; t < K; t++) CU_ASSERT_DOUBLE_EQUAL(r2t[a * K + t], r2d[t], 1e-10);
+            double r2 = metrics_r2(ytest, pred, nte, k, r2d);
+            CU_ASSERT_DOUBLE_EQUAL(score[a], r2, tol);
+            for (int t = 0; t < k; t++) CU_ASSERT_DOUBLE_EQUAL(r2t[a * k + t], r2d[t], tol);
         }
     }
+    ridge_gram_free(&all);
+    free(x), free(y), free(score), free(r2t), free(mean), free(inv), free(xc), free(yc), free(p1);
+    free(pred), free(ytest), free(r2d), free(tr), free(te);
+}
+
+static void test_ridge_path_vs_direct(void) {
+    double l2[4] = {1e-3, 0.1, 10, 1e4};
+    check_ridge(60, 6, 2, 45, l2, 4, 0, 1e-10); // d <= band width: B = G
+    check_ridge(60, 6, 2, 45, l2, 4, 1, 1e-10);
+    // d > band width: G = Q B Q' with Householder reflectors; more penalties than test rows
+    // (Q applied to the test rows) and fewer (Q applied to the solutions).
+    check_ridge(200, 80, 3, 150, l2, 4, 0, 1e-9);
+    check_ridge(200, 80, 3, 150, l2, 4, 1, 1e-9);
+    double many[20];
+    for (int a = 0; a < 20; a++) many[a] = pow(10, -3 + 0.35 * a);
+    check_ridge(200, 80, 3, 185, many, 20, 1, 1e-9);
+    // More features than training rows: the dual (a kernel matrix in place of the Gram), also
+    // when given a shared Gram.
+    double weak[3] = {1e2, 1e5, 1e8};
+    check_ridge(90, 100, 2, 70, l2, 4, 1, 1e-10);
+    check_ridge(90, 100, 2, 70, weak, 3, 0, 1e-9);
+}
+
+// A negative penalty makes G + alpha I indefinite: the band Cholesky factorisation fails and
+// every penalty is solved from the eigendecomposition of the band matrix instead, which must
+// still give (G + alpha I)^-1 X'y.
+static void test_ridge_eigen_fallback(void) {
+    double l2[3] = {0.1, -1.0 / 3000, 10};
+    check_ridge(200, 40, 2, 150, l2, 3, 0, 1e-7);
 }
 
 static double rosenbrock(const double *x, double *g, void *ctx) {
@@ -183,6 +262,39 @@ static void test_logistic_optimal(void) {
     }
 }
 
+// The loss and gradient sum over chunks of rows in a fixed order: a fit gives the same bits on
+// the OpenMP threads (outside a parallel region) as single-threaded inside one (as the paths
+// that cmd_linear runs side by side).
+static void test_logistic_threads(void) {
+    enum { N = 2100, D = 256, C = 3 };
+    double *x = malloc(sizeof(double) * N * D), p1[C * (D + 1)] = {0}, p2[C * (D + 1)] = {0};
+    int32_t *cls = malloc(sizeof(int32_t) * N);
+    CU_ASSERT_FATAL(x && cls);
+    rng_stream s;
+    rng_stream_init(&s, 5, RNG_PURPOSE_GENERIC, 0, 0, 0);
+    for (int i = 0; i < N; i++) {
+        cls[i] = i % C;
+        for (int j = 0; j < D; j++) x[i * D + j] = rng_normal_double(&s) + 0.2 * (j % C == cls[i]);
+    }
+    lbfgs_options o;
+    lbfgs_default_options(&o);
+    o.max_iter = 15;
+    lbfgs_result r1, r2;
+    int rc1 = logistic_fit(x, cls, N, D, C, 1.0, &o, p1, &r1), rc2 = -1;
+    int blas = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+#pragma omp parallel num_threads(2)
+#pragma omp single
+    rc2 = logistic_fit(x, cls, N, D, C, 1.0, &o, p2, &r2);
+    openblas_set_num_threads(blas);
+    CU_ASSERT_EQUAL(rc1, INV_OK);
+    CU_ASSERT_EQUAL(rc2, INV_OK);
+    CU_ASSERT_EQUAL(r1.iterations, r2.iterations);
+    CU_ASSERT(r1.iterations > 5);
+    CU_ASSERT_EQUAL(memcmp(p1, p2, sizeof p1), 0);
+    free(x), free(cls);
+}
+
 static void test_spearman_ties(void) {
     double x[4] = {1, 2, 2, 3}, y[4] = {1, 3, 2, 4}, r[4];
     CU_ASSERT_EQUAL(spearman_ranks(x, 4, r), INV_OK);
@@ -244,8 +356,10 @@ int test_probe_register(void) {
     CU_pSuite s = CU_add_suite("probe", NULL, NULL);
     if (!s) return -1;
     TEST_ADD(s, test_ridge_path_vs_direct);
+    TEST_ADD(s, test_ridge_eigen_fallback);
     TEST_ADD(s, test_lbfgs_rosenbrock);
     TEST_ADD(s, test_logistic_optimal);
+    TEST_ADD(s, test_logistic_threads);
     TEST_ADD(s, test_spearman_ties);
     TEST_ADD(s, test_folds_stratified);
     TEST_ADD(s, test_metrics);
