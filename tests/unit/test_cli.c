@@ -34,9 +34,9 @@ static void test_parse_ok(void) {
     opts_t o = {32, 0.03, "x.nc", 0, 0};
     cli_common c = {0};
     int first = -1;
-    const char *argv[] = {"test", "in1", "--batch", "64", "--lr=0.5", "-o", "y.nc", "--flag",
-                          "--seed", "42", "--threads", "3", "-v", "--big", "123456789012",
-                          "in2", NULL};
+    const char *argv[] = {"test", "in1",    "--batch",      "64",  "--lr=0.5",  "-o",
+                          "y.nc", "--flag", "--seed",       "42",  "--threads", "3",
+                          "-v",   "--big",  "123456789012", "in2", NULL};
     CU_ASSERT_EQUAL(parse(&o, &c, 16, argv, &first), CLI_CONTINUE);
     CU_ASSERT_EQUAL(o.batch, 64);
     CU_ASSERT_DOUBLE_EQUAL(o.lr, 0.5, 0);
@@ -126,6 +126,20 @@ static void test_split_range(void) {
     CU_ASSERT_EQUAL(hi - lo, 0);
 }
 
+static void test_thread_count(void) {
+    char *saved = getenv("OMP_NUM_THREADS") ? strdup(getenv("OMP_NUM_THREADS")) : NULL;
+    CU_ASSERT_EQUAL(cli_thread_count(3, 8), 3); // --threads wins
+    setenv("OMP_NUM_THREADS", "5", 1);
+    CU_ASSERT_EQUAL(cli_thread_count(0, 8), 5);
+    unsetenv("OMP_NUM_THREADS");
+    int alone = cli_thread_count(0, 1), shared = cli_thread_count(0, 2);
+    CU_ASSERT(alone >= 1 && shared >= 1);
+    CU_ASSERT(shared <= alone && (shared == 1 || shared <= alone / 2));
+    CU_ASSERT_EQUAL(cli_thread_count(0, 100000), 1);
+    if (saved) setenv("OMP_NUM_THREADS", saved, 1);
+    free(saved);
+}
+
 int test_cli_register(void) {
     CU_pSuite s = CU_add_suite("cli", NULL, NULL);
     if (!s) return -1;
@@ -134,5 +148,6 @@ int test_cli_register(void) {
     TEST_ADD(s, test_logspace);
     TEST_ADD(s, test_error_messages);
     TEST_ADD(s, test_split_range);
+    TEST_ADD(s, test_thread_count);
     return 0;
 }

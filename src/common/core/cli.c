@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,7 +74,7 @@ int cli_parse_logspace(const char *text, const char *what, double **values, int 
     return INV_OK;
 }
 
-int cli_thread_count(int requested) {
+int cli_thread_count(int requested, int node_ranks) {
     if (requested > 0) return requested;
     const char *env = getenv("OMP_NUM_THREADS");
     if (env && *env) {
@@ -81,8 +82,14 @@ int cli_thread_count(int requested) {
         if (cli_parse_int64(env, "OMP_NUM_THREADS", &v) == INV_OK && v > 0 && v < 4096)
             return (int)v;
     }
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online < 1) online = 1;
+    long avail = online;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) avail = CPU_COUNT(&set);
+    // Unbound ranks all see every core: share them instead of oversubscribing.
+    if (avail >= online && node_ranks > 1) avail /= node_ranks;
+    return avail > 0 ? (int)avail : 1;
 }
 
 static void print_default(const cli_option *o, FILE *out) {
@@ -132,7 +139,8 @@ void cli_print_help(const cli_spec *spec, FILE *out) {
     fprintf(out, "\nCommon options:\n");
     print_option(out, 0, "seed", "S", "random seed (default 0)\n");
     print_option(out, 0, "threads", "N",
-                 "OpenMP threads (default: OMP_NUM_THREADS, else all cores)\n");
+                 "OpenMP threads (default: OMP_NUM_THREADS, else the available cores shared among "
+                 "the ranks on the node)\n");
     print_option(out, 'q', "quiet", NULL, "print errors and warnings only\n");
     print_option(out, 'v', "verbose", NULL, "more detail; twice for debug output\n");
     print_option(out, 'h', "help", NULL, "show this help and exit\n");

@@ -55,7 +55,9 @@ int cli_parse_double(const char *text, const char *what, double *out);
 // logspace(log10(lo), log10(hi), n). *values is malloc'd.
 int cli_parse_logspace(const char *text, const char *what, double **values, int *n);
 
-// Threads to use: `requested` if > 0, else OMP_NUM_THREADS, else the number of cores.
-int cli_thread_count(int requested);
+// Threads to use: `requested` if > 0, else OMP_NUM_THREADS, else the cores this process may run
+// on (its CPU affinity) shared among the `node_ranks` processes of the job on this node when
+// they are not bound to separate cores (at least 1).
+int cli_thread_count(int requested, int node_ranks);
 
 #endif

@@ -6,7 +6,7 @@
 #include <mpi.h>
 #include <stdio.h>
 
-static int g_rank = 0, g_size = 1, g_started_here = 0;
+static int g_rank = 0, g_size = 1, g_node_size = 1, g_started_here = 0;
 
 int mpi_start(int *argc, char ***argv) {
     int inited = 0;
@@ -19,6 +19,12 @@ int mpi_start(int *argc, char ***argv) {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     INV_CHECK_MPI(MPI_Comm_rank(MPI_COMM_WORLD, &g_rank));
     INV_CHECK_MPI(MPI_Comm_size(MPI_COMM_WORLD, &g_size));
+    MPI_Comm node;
+    INV_CHECK_MPI(
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, g_rank, MPI_INFO_NULL, &node));
+    int rc = MPI_Comm_size(node, &g_node_size);
+    MPI_Comm_free(&node);
+    INV_CHECK_MPI(rc);
     return INV_OK;
 }
 
@@ -34,6 +40,9 @@ int mpi_rank(void) {
 }
 int mpi_size(void) {
     return g_size;
+}
+int mpi_node_size(void) {
+    return g_node_size;
 }
 
 void mpi_split_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi) {

@@ -10,6 +10,8 @@ int mpi_start(int *argc, char ***argv);
 void mpi_stop(void);
 int mpi_rank(void);
 int mpi_size(void);
+// Ranks of the job on this rank's node (shared-memory domain), 1 without MPI.
+int mpi_node_size(void);
 // [lo, hi) of n items for `rank` of `size`: contiguous blocks, sizes differing by at most one.
 void mpi_split_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi);
 // 1 on every rank if `ok` is non-zero on all ranks (collective).

@@ -48,7 +48,7 @@ int program_apply_common(const cli_common *common) {
     if (common->verbosity < 0) level = LOG_WARN;
     if (common->verbosity >= 2) level = LOG_DEBUG;
     log_init(mpi_rank(), mpi_size(), level, common->verbosity >= 1);
-    int threads = cli_thread_count(common->threads);
+    int threads = cli_thread_count(common->threads, mpi_node_size());
 #ifdef _OPENMP
     omp_set_num_threads(threads);
 #endif
