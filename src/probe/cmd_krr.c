@@ -14,13 +14,12 @@
 #include "core/program.h"
 #include "io/ncio.h"
 
+#include <cblas.h> // OpenBLAS's: also openblas_set_num_threads
 #include <math.h>
 #include <netcdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void openblas_set_num_threads(int num_threads);
 
 // Causal3DIdent latent order (paper/NOTES.md).
 static const char *const latent_names[10] = {

@@ -15,13 +15,12 @@
 #include "core/mpi_util.h"
 #include "core/program.h"
 
+#include <cblas.h> // OpenBLAS's: also openblas_set_num_threads
 #include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void openblas_set_num_threads(int num_threads);
 
 typedef struct {
     float *x;
