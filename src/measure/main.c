@@ -14,6 +14,8 @@ const measure_command measure_commands[] = {
      cmd_features},
     {"synthetic", "invariance to the 18 synthetic transforms (Table 2)", cmd_synthetic},
     {"realworld", "invariance across the views of real-world groups (Table 3)", cmd_realworld},
+    {"compare", "which model is significantly the most invariant (Hoeffding, Bonferroni)",
+     cmd_compare},
     {NULL, NULL, NULL},
 };
 
