@@ -16,6 +16,7 @@ const measure_command measure_commands[] = {
     {"realworld", "invariance across the views of real-world groups (Table 3)", cmd_realworld},
     {"compare", "which model is significantly the most invariant (Hoeffding, Bonferroni)",
      cmd_compare},
+    {"views", "uniformity and average confusion ratio of augmented views (Table C.1)", cmd_views},
     {NULL, NULL, NULL},
 };
 
