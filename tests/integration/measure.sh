@@ -101,6 +101,8 @@ ok "no mark between a model and itself" bash -c "[ \"\$($PYF marks $T/aa.nc hfli
 ok "compare A B" $M compare $T/a.nc $T/b.nc --out $T/ab.nc
 ok "B marked on hflip" bash -c "$PYF marks $T/ab.nc hflip | grep -q '^[12] 0 1$'"
 expect_fail "compare of different files" "do not measure the same thing" $M compare $T/a.nc $T/r1.nc --out $T/bad.nc
+head -c 600 $T/a.nc >$T/trunc.nc
+expect_fail "truncated invariance file" "trunc.nc" $M compare $T/a.nc $T/trunc.nc --out $T/bad.nc
 expect_fail "compare of one file" "positional|argument" $M compare $T/a.nc --out $T/bad.nc
 
 # Bad input.
