@@ -293,7 +293,10 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
         free(pending);
         goto done;
     }
-    INV_TRY_GOTO(rc, work_queue_open(&q, npending), done);
+    if ((rc = work_queue_open(&q, npending))) {
+        free(pending);
+        goto done;
+    }
     progress prog;
     progress_start(&prog, "synthetic", nimg_todo / mpi_size(), "images");
     int64_t mine = 0;
@@ -338,7 +341,7 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
     if (!mpi_all_ok(rc == INV_OK) && !rc)
         rc = inv_fail(INV_EIO, "synthetic: rank 0 failed to assemble the results");
 done:
-    (void)have_journal;
+    if (have_journal && j.f) fclose(j.f); // an error before the journal was closed
     synth_result_free(&res);
     free(rows), free(clean), free(zc), free(yc), free(raw), inv_aligned_free(x), free(f), free(z);
     free(y), free(vals), free(done), free(seen), free(units);
