@@ -53,6 +53,8 @@ imp coil coil100 coil100 "$D/coil"
 imp aloi-view aloi-view aloi-view "$D/aloi"
 imp aloi-illum aloi-illum aloi-illum "$D/aloi/illumination"
 imp1 aloi-temp aloi-temp aloi-temp "$D/aloi"
+mkdir -p "$D/aloi_tar" && ln -s ../aloi/viewpoint "$D/aloi_tar/png4"
+imp1 aloi-view-tar aloi-view aloi-view "$D/aloi_tar"
 imp alot-view alot-view alot-view "$D/alot"
 imp1 alot-view-official alot-view-official alot-view "$D/alot" --protocol official
 imp1 alot-illum alot-illum alot-illum "$D/alot"

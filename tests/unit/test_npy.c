@@ -29,7 +29,7 @@ static size_t make_npy(uint8_t *buf, int major, const char *dict, const void *da
     memcpy(buf + pre, dict, dl);
     memset(buf + pre + dl, ' ', hl - dl - 1);
     buf[pre + hl - 1] = '\n';
-    memcpy(buf + pre + hl, data, ndata);
+    if (ndata) memcpy(buf + pre + hl, data, ndata);
     return pre + hl + ndata;
 }
 
@@ -70,8 +70,8 @@ static void test_floats(void) {
 
 static void test_ints(void) {
     int64_t v[3] = {-5, 7, 1LL << 40};
-    size_t n = make_npy(buf, 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", v,
-                        sizeof v);
+    size_t n =
+        make_npy(buf, 1, "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }", v, sizeof v);
     npy_array a;
     CU_ASSERT_EQUAL_FATAL(npy_parse(buf, n, "i.npy", &a), 0);
     CU_ASSERT_EQUAL(a.kind, 'i');
@@ -141,8 +141,7 @@ static void test_bad(void) {
         {"{'descr': '<f4', 'fortran_order': Nope, 'shape': (2, 2), }", "True or False"},
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }",
          "too large"},
-        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1), }",
-         "dimensions"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1), }", "dimensions"},
         {"['descr', '<f4']", "expected '{'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

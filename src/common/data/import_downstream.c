@@ -232,7 +232,6 @@ static int open_flowers(const char *src, const import_options *o, import_set *s)
         }
         mat_array_free(&ids);
     }
-    if (!rc) s->list.nclasses = 0;
     if (!rc)
         rc = import_attr(s, "metric", "%s",
                          is_official(o) ? "accuracy (the official code's type check misses the "

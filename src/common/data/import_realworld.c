@@ -178,6 +178,19 @@ static int open_aloi(const char *kind, const char *src, import_set *s) {
     long *ov = NULL;
     rw_list l = {0};
     int rc = dir ? numeric_dirs(dir, &objs, &no, &ov) : inv_fail(INV_ENOMEM, "oom");
+    // The tars unpack to png4/ (quarter size), png2/ or png/: descend into it.
+    static const char *tar_dirs[3] = {"png4", "png2", "png"};
+    for (int t = 0; !rc && no == 0 && t < 3; t++) {
+        char *p = import_join(dir, tar_dirs[t]);
+        if (p && import_is_dir(p)) {
+            free(dir);
+            free(ov);
+            import_free_names(objs, no);
+            dir = p;
+            rc = numeric_dirs(dir, &objs, &no, &ov);
+        } else
+            free(p);
+    }
     if (!rc && no == 0)
         rc = inv_fail(INV_EFORMAT,
                       "%s: no object folders <obj>/ (ALOI layout <obj>/<obj>_<cond>.png)", dir);

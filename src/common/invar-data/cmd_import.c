@@ -223,17 +223,19 @@ static void close_source(import_source *s) {
     import_free(&s->set);
 }
 
-static int class_names_attr(const import_source *s, char *buf, size_t size) {
-    buf[0] = '\0';
-    if (s->cifar.nfiles) {
-        snprintf(buf, size, "%s", s->cifar.classes);
-        return INV_OK;
-    }
+// The class names, comma-separated (malloc'd; "" when none); NULL when out of memory.
+static char *class_names_attr(const import_source *s) {
+    if (s->cifar.nfiles) return strdup(s->cifar.classes);
     const manifest *m = &s->set.list;
+    size_t size = 1;
+    for (int i = 0; m->class_names && i < m->nclasses; i++) size += strlen(m->class_names[i]) + 1;
+    char *buf = malloc(size);
+    if (!buf) return NULL;
     size_t used = 0;
-    for (int i = 0; m->class_names && i < m->nclasses && used < size; i++)
+    buf[0] = '\0';
+    for (int i = 0; m->class_names && i < m->nclasses; i++)
         used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? "," : "", m->class_names[i]);
-    return INV_OK;
+    return buf;
 }
 
 // Gathers the ranks' blocks of one per-image array (width elements of type t) on rank 0, in
@@ -347,8 +349,8 @@ int cmd_import(int argc, char **argv) {
     shard out_shard;
     if (rank == 0) {
         rc = shard_create(&out_shard, out, &sspec);
-        char classes[8192];
-        class_names_attr(&s, classes, sizeof classes);
+        char *classes = class_names_attr(&s);
+        if (!classes) rc = inv_fail(INV_ENOMEM, "out of memory");
         if (!rc) rc = shard_set_attr(&out_shard, "dataset", name ? name : kind);
         if (!rc) rc = shard_set_attr(&out_shard, "source", src);
         if (!rc) rc = shard_set_attr(&out_shard, "importer", kind);
@@ -362,6 +364,7 @@ int cmd_import(int argc, char **argv) {
             rc = shard_set_attr(&out_shard, "split", o.split ? o.split : "all");
         if (!rc && o.protocol) rc = shard_set_attr(&out_shard, "protocol", o.protocol);
         if (!rc && classes[0]) rc = shard_set_attr(&out_shard, "classes", classes);
+        free(classes);
         for (int a = 0; !rc && a < s.set.nattrs; a++)
             rc = shard_set_attr(&out_shard, s.set.attr_name[a], s.set.attr_value[a]);
     }
