@@ -167,7 +167,7 @@ FUZZ_O := $(O)/fuzz
 # timeout-*) and the log in $(FUZZ_O)/NAME.log.
 fuzz:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) BIN=$(FUZZ_O)/bin CC=$(CLANG) \
-	  WARN="$(WARN) -Wno-unknown-warning-option" \
+	  WARN="$(WARN) -Wno-unknown-warning-option -Wno-pass-failed" \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libinvar.a >/dev/null
 	@status=0; for name in $(FUZZ_TARGETS); do \
 	  src=tests/fuzz/$$name.c; \

@@ -5,6 +5,8 @@
 #                            and latent, computed here from the layout's rules and numpy.
 #   check NAME SHARD [SHARD2]  compares SHARD with ROOT/expect/NAME.json (and SHARD2 with SHARD:
 #                            every variable identical, e.g. mpirun -np 1 against -np 2).
+#   checkall ROOT LIST       every "NAME SHARD [SHARD2]" line of LIST, one "ok|FAIL: ..." line
+#                            each (one Python start for all shards).
 # Every image is one flat colour that names it (id -> a grid colour 40 apart, so JPEG's small
 # errors still identify it), so rows can be identified after Resize/CenterCrop.
 import json
@@ -517,6 +519,15 @@ def check(name, path, other=None):
 if __name__ == "__main__":
     if sys.argv[1] == "write":
         write(sys.argv[2])
+    elif sys.argv[1] == "checkall":
+        ROOT = sys.argv[2]
+        for line in open(sys.argv[3]):
+            args = line.split()
+            try:
+                check(*args)
+                print("ok", args[1])
+            except Exception as ex:
+                print("FAIL:", args[1], repr(ex)[:2000].replace("\n", " "))
     else:
         ROOT = sys.argv[2]
         check(sys.argv[3], sys.argv[4], sys.argv[5] if len(sys.argv) > 5 else None)
