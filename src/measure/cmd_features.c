@@ -25,6 +25,7 @@
 typedef struct {
     const char *model, *arch, *stem, *data, *out, *backend;
     int batch, resize, crop;
+    double width;
     uint64_t seed;
 } features_args;
 
@@ -66,6 +67,7 @@ static int features_main(const features_args *a) {
     INV_TRY(nn_backend_parse(a->backend, &kind));
     resnet_config cfg;
     INV_TRY(resnet_config_parse(&cfg, a->arch, a->stem, 0));
+    INV_TRY(resnet_config_scale_width(&cfg, a->width));
     shard s;
     INV_TRY(shard_open(&s, a->data));
     nn_backend *be = NULL;
@@ -99,8 +101,9 @@ static int features_main(const features_args *a) {
                               .extra_name = "preprocess",
                               .extra_value = NULL};
         char pre[128];
-        snprintf(pre, sizeof pre, "pixels/255, ImageNet mean/std; resize %d; crop %d; stem %s",
-                 a->resize, a->crop, cfg.small_stem ? "small" : "standard");
+        snprintf(pre, sizeof pre,
+                 "pixels/255, ImageNet mean/std; resize %d; crop %d; stem %s; width %g", a->resize,
+                 a->crop, cfg.small_stem ? "small" : "standard", a->width);
         info.extra_value = pre;
         if ((rc = features_writer_create(&w, a->out, d, &info))) goto done;
         have_writer = 1;
@@ -167,7 +170,8 @@ int cmd_features(int argc, char **argv) {
                        .data = NULL,
                        .out = NULL,
                        .backend = "cpu",
-                       .batch = 64};
+                       .batch = 64,
+                       .width = 1};
     char *model = NULL, *arch = (char *)a.arch, *stem = (char *)a.stem, *data = NULL, *out = NULL;
     char *backend = (char *)a.backend;
     cli_option opts[] = {
@@ -177,6 +181,10 @@ int cmd_features(int argc, char **argv) {
         {"stem", 0, OPT_STRING, &stem, "STEM",
          "standard (7x7/2 conv + max-pool) or small (3x3/1 conv, no pool; 32-64 px images)", 0, 0,
          0},
+        {"width", 0, OPT_DOUBLE, &a.width, "W",
+         "multiplies the 64 base channels by W (stages round(64 W) x 1, 2, 4, 8; 0.25 for "
+         "laptop runs; resnet50x3 = resnet50 --width 3)",
+         0, 0, 0},
         {"data", 0, OPT_STRING, &data, "SHARD", "image shard to run over", 0, 0, 1},
         {"out", 'o', OPT_STRING, &out, "FEATURES.nc", "output feature file", 0, 0, 1},
         {"batch", 0, OPT_INT, &a.batch, "B", "images per forward pass", 1, 65536, 0},

@@ -398,6 +398,27 @@ static void test_resnet_definition(void) {
     CU_ASSERT_NOT_EQUAL(resnet_config_parse(&cfg, "resnet18", "tiny", 0), 0);
     CU_ASSERT_EQUAL(resnet_config_parse(&cfg, "resnet50x3", NULL, 0), 0);
     CU_ASSERT_EQUAL(cfg.width, 3);
+    CU_ASSERT_EQUAL(resnet_base_channels(&cfg), 192);
+    // Real widths: stages round(64 W) x (1, 2, 4, 8), torchvision names unchanged.
+    CU_ASSERT_EQUAL_FATAL(resnet_config_parse(&cfg, "resnet18", "small", 0), 0);
+    CU_ASSERT_EQUAL_FATAL(resnet_config_scale_width(&cfg, 0.25), 0);
+    CU_ASSERT_EQUAL_FATAL(resnet_create(&m, &cfg, cpu_be), 0);
+    p = resnet_params(m);
+    CU_ASSERT_EQUAL(resnet_feature_dim(m), 128);
+    CU_ASSERT_EQUAL(p->info[params_find(p, "conv1.weight")].shape[0], 16);
+    CU_ASSERT_EQUAL(p->info[params_find(p, "layer3.0.downsample.0.weight")].shape[0], 64);
+    resnet_free(m);
+    CU_ASSERT_EQUAL_FATAL(resnet_config_parse(&cfg, "resnet50", NULL, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(resnet_config_scale_width(&cfg, 0.3), 0); // round(19.2) = 19
+    CU_ASSERT_EQUAL_FATAL(resnet_create(&m, &cfg, cpu_be), 0);
+    p = resnet_params(m);
+    CU_ASSERT_EQUAL(resnet_feature_dim(m), 19 * 8 * 4);
+    CU_ASSERT_EQUAL(p->info[params_find(p, "layer1.0.conv3.weight")].shape[0], 19 * 4);
+    resnet_free(m);
+    CU_ASSERT_NOT_EQUAL(resnet_config_scale_width(&cfg, 0.001), 0); // < 1 channel
+    CU_ASSERT_NOT_EQUAL(resnet_config_scale_width(&cfg, -1), 0);
+    CU_ASSERT_NOT_EQUAL(resnet_config_scale_width(&cfg, 0.0 / 0.0), 0);
+    CU_ASSERT_DOUBLE_EQUAL(cfg.width, 0.3, 1e-15); // unchanged by the refusals
 }
 
 // Whole-network checks on a tiny ResNet-18: cpu vs reference backends (forward and every

@@ -85,6 +85,24 @@ int resnet_config_parse(resnet_config *cfg, const char *arch, const char *stem, 
     return INV_OK;
 }
 
+int resnet_base_channels(const resnet_config *cfg) {
+    double c = 64.0 * cfg->width;
+    return isfinite(c) && c >= 0.5 && c < 1e6 ? (int)lround(c) : 0;
+}
+
+int resnet_config_scale_width(resnet_config *cfg, double w) {
+    if (!isfinite(w) || w <= 0)
+        return inv_fail(INV_EINVAL, "width %g: must be a positive number", w);
+    double old = cfg->width;
+    cfg->width *= w;
+    if (resnet_base_channels(cfg) < 1) {
+        cfg->width = old;
+        return inv_fail(INV_EINVAL, "width %g: round(64 x %g) channels is not at least 1", w,
+                        old * w);
+    }
+    return INV_OK;
+}
+
 static int add_bn(nn_params *p, const char *prefix, int c, rn_unit *u) {
     char name[NN_PARAM_NAME_MAX];
     int64_t shape[1] = {c};
@@ -114,11 +132,11 @@ static int add_unit(nn_params *p, rn_unit *u, const char *cname, const char *bna
 
 static int build(resnet *m) {
     nn_params *p = &m->params;
-    int wd = m->cfg.width, bottleneck = m->cfg.depth == 50;
+    int base = resnet_base_channels(&m->cfg), bottleneck = m->cfg.depth == 50;
     static const int counts18[4] = {2, 2, 2, 2}, counts50[4] = {3, 4, 6, 3};
     const int *counts = bottleneck ? counts50 : counts18;
     int expansion = bottleneck ? 4 : 1;
-    int stem_c = 64 * wd;
+    int stem_c = base;
     if (m->cfg.small_stem)
         INV_TRY(add_unit(p, &m->stem, "conv1", "bn1", 3, stem_c, 3, 1, 1));
     else
@@ -128,7 +146,7 @@ static int build(resnet *m) {
     INV_CHECK_ALLOC(m->blocks, sizeof *m->blocks * m->nblocks, "resnet blocks");
     int inplanes = stem_c, bi = 0;
     for (int s = 0; s < 4; s++) {
-        int planes = 64 * wd << s;
+        int planes = base << s;
         for (int j = 0; j < counts[s]; j++, bi++) {
             rn_block *b = &m->blocks[bi];
             int stride = (s > 0 && j == 0) ? 2 : 1;
@@ -173,8 +191,9 @@ static int build(resnet *m) {
 
 int resnet_create(resnet **out, const resnet_config *cfg, nn_backend *be) {
     *out = NULL;
-    if ((cfg->depth != 18 && cfg->depth != 50) || cfg->width < 1 || cfg->num_classes < 0)
-        return inv_fail(INV_EINVAL, "resnet: unsupported configuration (depth %d, width %d)",
+    if ((cfg->depth != 18 && cfg->depth != 50) || resnet_base_channels(cfg) < 1 ||
+        cfg->num_classes < 0)
+        return inv_fail(INV_EINVAL, "resnet: unsupported configuration (depth %d, width %g)",
                         cfg->depth, cfg->width);
     resnet *m = calloc(1, sizeof *m);
     INV_CHECK_ALLOC(m, sizeof *m, "resnet");

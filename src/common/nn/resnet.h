@@ -13,13 +13,19 @@
 
 typedef struct {
     int depth;       // 18 or 50
-    int width;       // channel multiplier (1; 3 for resnet50x3)
+    double width;    // real multiplier of the 64 base channels (1; 3 for resnet50x3; 0.25 ...):
+                     // stem round(64 width), stages round(64 width) x (1, 2, 4, 8)
     int small_stem;  // 1: conv1 is 3x3 stride 1 pad 1 and there is no max-pool
     int num_classes; // > 0: an fc head (fc.weight, fc.bias) after the pooled feature
 } resnet_config;
 
 // arch: "resnet18" | "resnet50" | "resnet50x3"; stem: NULL, "standard" or "small".
 int resnet_config_parse(resnet_config *cfg, const char *arch, const char *stem, int num_classes);
+// Multiplies the width by w (> 0; resnet50x3 --width 0.5 is 1.5); INV_EINVAL when w is not
+// finite and positive or round(64 width) < 1.
+int resnet_config_scale_width(resnet_config *cfg, double w);
+// round(64 width): the stem's and the first stage's channel count.
+int resnet_base_channels(const resnet_config *cfg);
 
 typedef enum {
     RESNET_TRAIN = 0,    // batch statistics; running statistics updated; keeps what backward needs
