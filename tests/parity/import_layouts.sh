@@ -113,6 +113,11 @@ imp1 imagenet-folder imagenet imagenet-val "$D/imagenet/val"
 imp1 imagenet-official imagenet-official imagenet-val "$D/imagenet/val" --sample official
 imp1 imagenet-official30 imagenet-official30 imagenet-val "$D/imagenet/flat" --sample official:30 \
     --devkit "$D/imagenet/ILSVRC2012_devkit_t12"
+ok "write ILSVRC2012_img_val.tar" tar -C "$D/imagenet/flat" -cf "$D/imagenet/ILSVRC2012_img_val.tar" .
+imp imagenet-tar imagenet imagenet-val "$D/imagenet/ILSVRC2012_img_val.tar" --devkit "$D/imagenet/ILSVRC2012_devkit_t12"
+head -c 3000 "$D/imagenet/ILSVRC2012_img_val.tar" > "$D/imagenet/cut.tar"
+expect_fail "imagenet-val: truncated tar" "cut.tar: (tar member at offset [0-9]+: size runs past|truncated tar)" \
+    $IMPORT imagenet-val "$D/imagenet/cut.tar" --devkit "$D/imagenet/ILSVRC2012_devkit_t12" --out "$T/bad.nc"
 imp1 coco coco-official coco "$D/coco/val2017" --sample official
 imp1 inat inat-first3 inat "$D/inat/val" --sample first:3
 mv "$D/imagenet/ILSVRC2012_devkit_t12/data/ILSVRC2012_validation_ground_truth.txt" "$D/gt.txt"

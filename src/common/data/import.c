@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/numpy_rng.h"
+#include "data/tar.h"
 #include "image/resample.h"
 
 #include <dirent.h>
@@ -28,6 +29,9 @@ void import_free(import_set *s) {
     free(s->points);
     free(s->extra);
     free(s->boxes);
+    free(s->archive);
+    free(s->member_offset);
+    free(s->member_size);
     memset(s, 0, sizeof *s);
 }
 
@@ -122,6 +126,8 @@ int import_select(import_set *s, const int64_t *idx, int64_t m) {
     INV_TRY(reorder((void **)&s->points, idx, m, (size_t)s->npoints * 2, sizeof(float)));
     INV_TRY(reorder((void **)&s->extra, idx, m, (size_t)s->extra_k, sizeof(float)));
     INV_TRY(reorder((void **)&s->boxes, idx, m, 3, sizeof(float)));
+    INV_TRY(reorder((void **)&s->member_offset, idx, m, 1, sizeof(int64_t)));
+    INV_TRY(reorder((void **)&s->member_size, idx, m, 1, sizeof(int64_t)));
     s->list.n = m;
     s->cap = m;
     return INV_OK;
@@ -386,7 +392,15 @@ static int replace(image_u8 *img, int rc, image_u8 *tmp, const char *path) {
 
 int import_load(const import_set *s, int64_t i, image_u8 *img, float *targets) {
     const char *path = s->list.paths[i];
-    INV_TRY(image_decode_file(path, img));
+    if (s->archive) {
+        tar_member mem = {s->list.paths[i], s->member_offset[i], s->member_size[i]};
+        uint8_t *bytes;
+        INV_TRY(tar_read_member(s->archive, &mem, &bytes));
+        int rc = image_decode_memory(bytes, (size_t)mem.size, path, img);
+        free(bytes);
+        INV_TRY(rc);
+    } else
+        INV_TRY(image_decode_file(path, img));
     image_u8 tmp;
     double ox = 0, oy = 0, sx = 1, sy = 1; // output = (source - o) * s - c
     double ox_code = 0, oy_code = 0;       // the official code's origin (unrounded box corner)

@@ -56,6 +56,11 @@ typedef struct {
     import_geom geom; // crop applied before Resize + CenterCrop
     float *boxes;     // GEOM_BOX: n * 3 (x1, y1, L): PIL crop (x1, y1, x1 + L, y1 + L)
     import_landmarks landmarks;
+    // Images inside an uncompressed tar (imagenet-val's ILSVRC2012_img_val.tar): when archive is
+    // set, image i is the member's bytes [member_offset[i], + member_size[i]) and paths[i] its
+    // name for messages.
+    char *archive;
+    int64_t *member_offset, *member_size;
     int resize, crop;
     int nattrs; // global attributes the shard gets
     char attr_name[IMPORT_MAX_ATTRS][32];

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "data/mat.h"
+#include "data/tar.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ static int flat_files(import_set *s, const char *src, size_t *nfound) {
 typedef struct {
     char *name;
     int32_t label;
+    int64_t offset, size; // inside the tar archive
 } val_entry;
 
 static int cmp_val(const void *a, const void *b) {
@@ -133,15 +135,29 @@ static int imagenet_flat(import_set *s, const char *src, const import_options *o
             p = end;
         }
     }
-    if (!rc) rc = import_list_dir(src, 'f', &names, &n);
+    int archive = import_is_file(src);
+    tar_member *members = NULL;
+    if (!rc && archive) {
+        rc = tar_list_file(src, &members, &n);
+        names = rc ? NULL : calloc(n ? n : 1, sizeof *names);
+        if (!rc && !names) rc = inv_fail(INV_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < n; i++) { // names move to `names`, positions stay
+            names[i] = members[i].name;
+            members[i].name = NULL;
+        }
+    } else if (!rc)
+        rc = import_list_dir(src, 'f', &names, &n);
     if (!rc) {
         ent = calloc(n ? n : 1, sizeof *ent);
         if (!ent) rc = inv_fail(INV_ENOMEM, "out of memory");
     }
+    size_t kept = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         unsigned long k = 0;
         char tail[16];
-        if (sscanf(names[i], "ILSVRC2012_val_%8lu.%15s", &k, tail) != 2 || k < 1) {
+        const char *base = strrchr(names[i], '/') ? strrchr(names[i], '/') + 1 : names[i];
+        if (archive && !strstr(base, ".JPEG")) continue; // e.g. a directory entry's files
+        if (sscanf(base, "ILSVRC2012_val_%8lu.%15s", &k, tail) != 2 || k < 1) {
             rc = inv_fail(INV_EFORMAT, "%s/%s: not an ILSVRC2012_val_NNNNNNNN.JPEG name", src,
                           names[i]);
             break;
@@ -151,15 +167,28 @@ static int imagenet_flat(import_set *s, const char *src, const import_options *o
                           gt, (long long)nlines);
             break;
         }
-        ent[i].name = names[i];
-        ent[i].label = id_label[line_ids[k - 1]];
+        ent[kept].name = names[i];
+        ent[kept].label = id_label[line_ids[k - 1]];
+        ent[kept].offset = archive ? members[i].offset : 0;
+        ent[kept++].size = archive ? members[i].size : 0;
     }
-    if (!rc) qsort(ent, n, sizeof *ent, cmp_val);
+    if (!rc) qsort(ent, kept, sizeof *ent, cmp_val);
     if (!rc) rc = import_begin(s, 1, 0, 0, 0);
-    for (size_t i = 0; !rc && i < n; i++) {
-        char *p = import_join(src, ent[i].name);
+    for (size_t i = 0; !rc && i < kept; i++) {
+        char *p = archive ? strdup(ent[i].name) : import_join(src, ent[i].name);
         rc = p ? import_push(s, p, ent[i].label, 0, NULL, NULL) : inv_fail(INV_ENOMEM, "oom");
         free(p);
+    }
+    if (!rc && archive) {
+        s->archive = strdup(src);
+        s->member_offset = malloc(sizeof(int64_t) * (kept ? kept : 1));
+        s->member_size = malloc(sizeof(int64_t) * (kept ? kept : 1));
+        if (!s->archive || !s->member_offset || !s->member_size)
+            rc = inv_fail(INV_ENOMEM, "out of memory");
+        for (size_t i = 0; !rc && i < kept; i++) {
+            s->member_offset[i] = ent[i].offset;
+            s->member_size[i] = ent[i].size;
+        }
     }
     if (!rc) {
         s->list.class_names = calloc((size_t)(nleaves ? nleaves : 1), sizeof(char *));
@@ -174,6 +203,7 @@ static int imagenet_flat(import_set *s, const char *src, const import_options *o
         rc = import_attr(s, "labels", "%s + %s (sorted-WNID index of the leaf synsets)", gt, meta);
     free(ent);
     import_free_names(names, n);
+    tar_free(members, n);
     free(line_ids);
     free(id_label);
     free(leaves);
@@ -196,6 +226,13 @@ int import_open_synthetic(const char *kind, const char *src, const import_option
         INV_TRY(strcmp(kind, "folder") == 0 ? manifest_scan_folder(src, &m)
                                             : manifest_read_csv(src, &m));
         return from_manifest(s, &m, 1);
+    }
+    if (strcmp(kind, "imagenet-val") == 0 && import_is_file(src)) { // ILSVRC2012_img_val.tar
+        int rc = imagenet_flat(s, src, o);
+        if (!rc) rc = import_attr(s, "layout", "ILSVRC2012_img_val.tar + devkit");
+        if (!rc && o->split) rc = inv_fail(INV_EINVAL, "--split does not apply to %s", kind);
+        if (!rc) rc = import_sample(s, o, 1000);
+        return rc;
     }
     if (!import_is_dir(src)) return inv_fail(INV_EIO, "%s: no such folder", src);
     char **dirs = NULL;
