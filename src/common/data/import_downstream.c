@@ -307,6 +307,10 @@ static int open_300w(const char *src, const import_options *o, import_set *s) {
             s->boxes[k * 3] = x1;
             s->boxes[k * 3 + 1] = y1;
             s->boxes[k * 3 + 2] = (float)fmax(ceil((double)x2 - x1), ceil((double)y2 - y1));
+            if (s->boxes[k * 3 + 2] < 1) {
+                rc = inv_fail(INV_EFORMAT, "%s: the 68 points span no area (all equal)", pts);
+                break;
+            }
         }
     int64_t *idx = NULL, m = 0;
     const char *split = o->split ? o->split : "trainval";

@@ -284,7 +284,7 @@ int cmd_import(int argc, char **argv) {
          "causal3dident: latents_<c>.npy (the official code's, default) or raw_latents_<c>.npy", 0,
          0, 1},
         {"devkit", 0, OPT_STRING, &o.devkit, "DIR",
-         "imagenet-val, flat folder: the ILSVRC2012_devkit_t12 folder", 0, 0, 1},
+         "imagenet-val, flat folder or tar: the unpacked ILSVRC2012_devkit_t12 folder", 0, 0, 1},
         {"splits", 0, OPT_STRING, &o.splits, "DIR",
          "caltech101: the folder holding train.txt and test.txt (default SRC)", 0, 0, 1},
         {"subset", 0, OPT_STRING, &o.subset, "J|R", "realblur: which camera pipeline (default J)",
