@@ -78,9 +78,13 @@ expect_fail "flickr1024: right image missing" "flickr_bad/Train/0001_R.png: righ
 imp caltech caltech101-train caltech101 "$D/caltech/Caltech101"
 imp1 caltech-test caltech101-test caltech101 "$D/caltech/Caltech101" --split test
 ok "caltech101 notes the mean per-class metric" bash -c \
-    "ncdump -h '$T/caltech.1.nc' | grep -q 'metric = \"mean_per_class_accuracy\"'"
+    "ncdump -h '$T/caltech.1.nc' | grep -q 'metric = \"mean_class\"'"
 imp flowers flowers102-trainval flowers102 "$D/flowers/Flowers"
 imp1 flowers-test flowers102-test flowers102 "$D/flowers/Flowers" --split test
+imp1 flowers-official flowers102-trainval flowers102 "$D/flowers/Flowers" --protocol official
+ok "flowers102: mean per-class metric, plain accuracy with --protocol official" bash -c \
+    "ncdump -h '$T/flowers.1.nc' | grep -q 'metric = \"mean_class\"' &&
+     ncdump -h '$T/flowers-official.nc' | grep -q 'metric = \"accuracy\"'"
 imp 300w 300w 300w "$D/300w/300W" --resize 16 --crop 16
 imp1 300w-official 300w-official 300w "$D/300w/300W" --resize 16 --crop 16 --targets official
 imp celeba celeba celeba "$D/celeba/CelebA" --resize 16 --crop 16

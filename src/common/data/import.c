@@ -504,7 +504,7 @@ const char *import_help(void) {
            "Downstream tasks (official splits; landmark targets per --targets):\n"
            "  caltech101 SRC  101_ObjectCategories/<class>/ under SRC (or SRC/caltech101/) and\n"
            "                train.txt, test.txt (in --splits DIR, default SRC); --split\n"
-           "                trainval|test; shard attribute metric = mean_per_class_accuracy.\n"
+           "                trainval|test; shard attribute metric = mean_class.\n"
            "  flowers102 SRC  SRC/jpg/, imagelabels.mat, setid.mat; --split trainval|train|val|\n"
            "                test|all (trainval = trnid + valid).\n"
            "  300w SRC      SRC/01_Indoor/*.png|.pts, SRC/02_Outdoor/..; target(n,136); the\n"
