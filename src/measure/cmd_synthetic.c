@@ -5,7 +5,6 @@
 #include "backbone.h"
 #include "commands.h"
 #include "metrics.h"
-#include "sample.h"
 #include "stats_input.h"
 #include "sweep_units.h"
 #include "synthetic_result.h"
@@ -17,6 +16,7 @@
 #include "core/program.h"
 #include "core/tensor.h"
 #include "core/work_queue.h"
+#include "data/numpy_rng.h"
 #include "image/augment.h"
 #include "image/transforms.h"
 #include "io/ncio.h"
@@ -217,9 +217,11 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
         rc = inv_fail(INV_ENOMEM, "out of memory");
         goto done;
     }
-    if (!strcmp(a->sample, "official"))
-        sample_numpy_choice(0, s.n, n, rows);
-    else
+    if (!strcmp(a->sample, "official")) {
+        np_mt19937 g; // np.random.seed(0); np.random.choice(np.arange(n), N)
+        np_seed(&g, 0);
+        np_choice(&g, s.n, n, rows);
+    } else
         for (int64_t i = 0; i < n; i++) rows[i] = i;
     INV_TRY_GOTO(
         rc,

@@ -1,6 +1,6 @@
 // test_measure.c: the measurement numerics: whitening (identity covariance of z, G G^T Sigma =
 // I, Ledoit-Wolf on singular cases against scikit-learn's value), Hoeffding's bound against its
-// closed form, uniformity and ACR on constructed views, numpy's choice reproduced.
+// closed form, uniformity and ACR on constructed views.
 #include "test_util.h"
 
 #include "core/error.h"
@@ -8,7 +8,6 @@
 
 #include "../../src/measure/hoeffding.h"
 #include "../../src/measure/metrics.h"
-#include "../../src/measure/sample.h"
 #include "../../src/measure/whiten.h"
 
 #include <math.h>
@@ -150,17 +149,6 @@ static void test_pair_metrics(void) {
     CU_ASSERT_DOUBLE_EQUAL(metric_alignment(fa, fa, 2), 0, 0);
 }
 
-static void test_numpy_choice(void) {
-    // np.random.seed(0); np.random.choice(np.arange(n), k)
-    int64_t idx[6];
-    sample_numpy_choice(0, 10, 5, idx);
-    int64_t want10[5] = {5, 0, 3, 3, 7};
-    for (int i = 0; i < 5; i++) CU_ASSERT_EQUAL(idx[i], want10[i]);
-    sample_numpy_choice(0, 50000, 6, idx);
-    int64_t want[6] = {2732, 43567, 42613, 45891, 21243, 30403};
-    for (int i = 0; i < 6; i++) CU_ASSERT_EQUAL(idx[i], want[i]);
-}
-
 int test_measure_register(void) {
     CU_pSuite s = CU_add_suite("measure", NULL, NULL);
     if (!s) return -1;
@@ -169,6 +157,5 @@ int test_measure_register(void) {
     TEST_ADD(s, test_hoeffding);
     TEST_ADD(s, test_uniformity_acr);
     TEST_ADD(s, test_pair_metrics);
-    TEST_ADD(s, test_numpy_choice);
     return 0;
 }
