@@ -38,13 +38,18 @@ assert np.all(np.asarray(b['image_index'][:]) == np.random.RandomState(0).choice
 # kill -9 in the middle, a torn record, then the same arguments again.
 RS="synthetic $NET --data $S --stats $T/f.nc --images 4 --grid 6 --batch 4 --threads 1"
 ok "uninterrupted run" $M $RS -q --out $T/full.nc
-$M $RS --out $T/k.nc >$T/kill.log 2>&1 &
-PID=$!
-for i in $(seq 1 300); do
-    [ -s $T/k.nc.resume/rank-0.bin ] && [ "$(stat -c %s $T/k.nc.resume/rank-0.bin)" -gt 2000 ] && break
-    sleep 0.1
-done
-kill -9 $PID 2>/dev/null; wait $PID 2>/dev/null
+# start_and_kill OUT ARGS...: runs the sweep and kill -9s it once its journal holds some units.
+start_and_kill() {
+    local out=$1; shift
+    $M "$@" --out $out >$T/kill.log 2>&1 &
+    local pid=$! i
+    for i in $(seq 1 600); do
+        [ -s $out.resume/rank-0.bin ] && [ "$(stat -c %s $out.resume/rank-0.bin)" -gt 2000 ] && break
+        sleep 0.05
+    done
+    kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+start_and_kill $T/k.nc $RS
 ok "killed before the end" test ! -e $T/k.nc
 ok "journal kept" test -s $T/k.nc.resume/rank-0.bin
 printf 'RSWItorn' >>$T/k.nc.resume/rank-0.bin
@@ -53,14 +58,11 @@ ok "re-run skipped finished units" grep -Eq "units \([1-9][0-9]* done before\)" 
 ok "resumed file = uninterrupted file" $PYF same $T/full.nc $T/k.nc 0
 ok "resume state removed" test ! -e $T/k.nc.resume
 mkdir -p $T/x.nc.resume && cp $T/s1.nc $T/x.nc.resume/rank-0.bin
-$M $RS --images 3 -q --out $T/x.nc >/dev/null 2>&1  # not a journal: ignored, replaced
-ok "foreign file in the resume directory ignored" test -e $T/x.nc
-$M $RS --images 3 --out $T/y.nc >/dev/null 2>&1 &
-PID=$!; sleep 2; kill -9 $PID 2>/dev/null; wait $PID 2>/dev/null
-if [ -d $T/y.nc.resume ]; then
-    expect_fail "resume state of other arguments" "y.nc.resume holds the resume state of a run with other arguments" \
-        $M $RS --images 2 --out $T/y.nc
-fi
+ok "a foreign file in the resume directory is ignored" $M $RS --images 3 -q --out $T/x.nc
+start_and_kill $T/y.nc $RS --images 3
+ok "second run killed" test ! -e $T/y.nc
+expect_fail "resume state of other arguments" "y.nc.resume holds the resume state of a run with other arguments" \
+    $M $RS --images 2 --out $T/y.nc
 
 # Real-world groups.
 E=$T/w/exposure.nc
