@@ -65,12 +65,15 @@ assert list(np.array(a["epoch"][:])) == [0] * 8 + [1] * 8 + [2] * 8
 PY
 ok "log.nc: 24 rows, the same losses after the resume" $PYTHON "$T/log.py" "$T/full/log.nc" "$T/ms/log.nc"
 
-# SIGTERM: the step finishes, a checkpoint is written, exit status 3.
-SLOW="$R --size 64 --epochs 2"
+# SIGTERM during epoch 1 (just after epoch 0's checkpoint): the step finishes, a mid-epoch
+# checkpoint is written, exit status 3.
+SLOW="$R --size 64"
+wait_for() { for _ in $(seq 1500); do [ -e "$1" ] && return 0; sleep 0.02; done; return 1; }
 ok "uninterrupted run at 64 px" $TRAIN $SLOW --out "$T/full64"
 sigterm_run() {
     $TRAIN $SLOW --out "$T/sig" & local pid=$!
-    sleep 1.5
+    wait_for "$T/sig/checkpoint_0000.safetensors"
+    sleep 0.15
     kill -TERM $pid
     wait $pid
     local rc=$?
@@ -78,14 +81,14 @@ sigterm_run() {
     [ $rc = 3 ]
 }
 ok "SIGTERM: checkpoint and exit 3" sigterm_run
-ok "SIGTERM left a mid-run checkpoint" bash -c "readlink '$T/sig/checkpoint_last.safetensors' | grep -q checkpoint_"
+ok "SIGTERM left a mid-epoch checkpoint" bash -c "readlink '$T/sig/checkpoint_last.safetensors' | grep -q checkpoint_step"
 ok "SIGTERM + --resume auto" $TRAIN $SLOW --resume auto --out "$T/sig"
 ok "SIGTERM + resume: bit-identical" cmp "$T/full64/checkpoint_last.safetensors" "$T/sig/checkpoint_last.safetensors"
 
 # kill -9 during epoch 1 (after epoch 0's checkpoint): resumes from that checkpoint.
 kill9_run() {
     $TRAIN $SLOW --out "$T/k9" & local pid=$!
-    for _ in $(seq 600); do [ -e "$T/k9/checkpoint_0000.safetensors" ] && break; sleep 0.02; done
+    wait_for "$T/k9/checkpoint_0000.safetensors"
     sleep 0.3
     kill -KILL $pid
     wait $pid
