@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -313,6 +314,9 @@ int main(int argc, char **argv) {
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
     (void)start_global;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        log_info("peak resident memory %.1f MB", ru.ru_maxrss / 1024.0);
     if (stopped_by_signal) {
         log_info("checkpointed at global step %lld on a signal: exit %d (requeue; resume with "
                  "--resume auto)",
