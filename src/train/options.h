@@ -32,7 +32,7 @@ typedef struct {
     double lr_effective;                        // lr x (b / 256 with --lr-scale linear)
     lr_schedule sched;
     aug_policy policy;
-    int nkeep;
+    int nkeep, keep_all;
     int keep[256]; // --keep-epochs
 } train_opts;
 

@@ -46,7 +46,10 @@ ok "views.nc: the same views and permutations under both (a real shuffle)" \
 
 # ---- preemption: --max-steps, SIGTERM, kill -9; then --resume auto --------------------------
 R="$A --epochs 3 --bn-groups 2"
-ok "uninterrupted run, 3 epochs" $TRAIN $R --out "$T/full"
+ok "uninterrupted run, 3 epochs, --keep-epochs 0" $TRAIN $R --keep-epochs 0 --out "$T/full"
+ok "--keep-epochs 0: epochs 0 and 2 (the newest) kept, 1 removed" bash -c "cd '$T/full' && \
+    [ -f checkpoint_0000.safetensors ] && [ ! -e checkpoint_0001.safetensors ] && \
+    [ \"\$(readlink checkpoint_last.safetensors)\" = checkpoint_0002.safetensors ]"
 ok "stopped by --max-steps 5" $TRAIN $R --max-steps 5 --out "$T/ms"
 ok "--max-steps leaves a mid-epoch checkpoint" test -e "$T/ms/checkpoint_step00000005.safetensors"
 ok "continued with --resume auto" $TRAIN $R --resume auto --out "$T/ms"
