@@ -68,7 +68,7 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
     char *keep = "", *resume = NULL, *backend = "cpu";
     o->width = 1, o->moco_m = 0.999, o->temperature = 0.2, o->lr = 0.03, o->momentum = 0.9;
     o->wd = 1e-4, o->dim = 128, o->queue = 65536, o->batch = 256, o->epochs = 200;
-    o->save_every = 1, o->workers = 1, o->print_every = 10;
+    o->save_every = 1, o->workers = 1, o->print_every = 10, o->bucket_mb = 4;
     cli_option opts[] = {
         {"objective", 0, OPT_STRING, &objective, "moco|supervised",
          "moco: MoCo-v2 (official step, MLP head, queue); supervised: Linear(d, classes) head, "
@@ -142,6 +142,10 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
          "resume even if the checkpoint's configuration differs; start over in a RUNDIR "
          "that holds checkpoints",
          0, 0, 1},
+        {"bucket-mb", 0, OPT_DOUBLE, &o->bucket_mb, "MB",
+         "gradients are summed over ranks in buckets of MB started while backward runs (0: one "
+         "allreduce after backward)",
+         0, 1e6, 0},
         {"print-every", 0, OPT_DOUBLE, &o->print_every, "SEC", "seconds between progress lines", 0,
          1e6, 0},
         {"backend", 0, OPT_STRING, &backend, "NAME",

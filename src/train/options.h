@@ -23,7 +23,7 @@ typedef struct {
     int dim, queue, batch, bn_groups, size, epochs, classes, workers;
     int save_initial, save_views, no_shuffle_bn, save_every, force;
     int64_t max_steps;
-    double print_every;
+    double print_every, bucket_mb;
     uint64_t seed;
     int threads;
     // derived
