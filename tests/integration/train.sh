@@ -30,6 +30,13 @@ ok "-np 1 --bn-groups 2, 5 steps" $TRAIN $A --epochs 2 --bn-groups 2 --max-steps
 ok "-np 2, 5 steps" $MPIRUN -np 2 $TRAIN $A --epochs 2 --max-steps 5 --save-views 2 --out "$T/np2"
 ok "-np 2 = -np 1 --bn-groups 2 (every tensor of the checkpoint)" \
     same "$T/g2/checkpoint_last.safetensors" "$T/np2/checkpoint_last.safetensors" 1e-6
+ok "-np 2, buckets of 10 KB reduced during backward" $MPIRUN -np 2 $TRAIN $A --epochs 2 --max-steps 5 --bucket-mb 0.01 --out "$T/np2b"
+ok "-np 2 with buckets = -np 1 --bn-groups 2" \
+    same "$T/g2/checkpoint_last.safetensors" "$T/np2b/checkpoint_last.safetensors" 1e-6
+ok "-np 2 --bn-groups 4 (two groups per rank), 5 steps" $MPIRUN -np 2 $TRAIN $A --epochs 2 --max-steps 5 --bn-groups 4 --out "$T/np2g4"
+ok "-np 1 --bn-groups 4, 5 steps" $TRAIN $A --epochs 2 --max-steps 5 --bn-groups 4 --out "$T/g4"
+ok "-np 2 --bn-groups 4 = -np 1 --bn-groups 4" \
+    same "$T/g4/checkpoint_last.safetensors" "$T/np2g4/checkpoint_last.safetensors" 1e-6
 cat > "$T/views.py" <<'PY'
 import sys, numpy as np, netCDF4
 a, b = (netCDF4.Dataset(p) for p in sys.argv[1:3])
