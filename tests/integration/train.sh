@@ -66,6 +66,8 @@ ok "--max-steps leaves a mid-epoch checkpoint" test -e "$T/ms/checkpoint_step000
 ok "continued with --resume auto" $TRAIN $R --resume auto --out "$T/ms"
 ok "--max-steps + resume: bit-identical to the uninterrupted run" \
     cmp "$T/full/checkpoint_last.safetensors" "$T/ms/checkpoint_last.safetensors"
+ok "invar-measure features loads backbone.safetensors" $BIN/invar-measure features --model "$T/full/backbone.safetensors" \
+    --arch resnet18 --stem small --width 0.25 --data "$SHARD" --out "$T/feat.nc" -q
 ok "backbone.safetensors identical too" cmp "$T/full/backbone.safetensors" "$T/ms/backbone.safetensors"
 cat > "$T/log.py" <<'PY'
 import sys, numpy as np, netCDF4
