@@ -173,7 +173,13 @@ int main(int argc, char **argv) {
     const char *from = NULL;
     struct stat st;
     int have_last = stat(last, &st) == 0;
-    if (o.resume && strcmp(o.resume, "auto") == 0) {
+    int auto_resume = o.resume && strcmp(o.resume, "auto") == 0;
+    if (!have_last && lstat(last, &st) == 0 && (auto_resume || (!o.resume && !o.force)))
+        program_fail(INV_EIO,
+                     "%s: names a checkpoint that does not exist (removed?); resume "
+                     "from one with --resume FILE, or start over with --force",
+                     last);
+    if (auto_resume) {
         if (have_last) from = last;
     } else if (o.resume) {
         from = o.resume;

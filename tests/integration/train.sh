@@ -178,6 +178,8 @@ expect_fail "a truncated checkpoint" "trunc.safetensors" $TRAIN $R --resume "$T/
 expect_fail "a foreign checkpoint (a backbone)" "backbone.safetensors.*(no 'epoch'|not an invar-train)" \
     $TRAIN $R --resume "$T/full/backbone.safetensors" --out "$T/full"
 ok "the refused runs left the checkpoint alone" cmp "$T/keep.safetensors" "$T/full/checkpoint_last.safetensors"
+mkdir -p "$T/dang" && ln -s checkpoint_0007.safetensors "$T/dang/checkpoint_last.safetensors"
+expect_fail "checkpoint_last naming a missing file" "does not exist" $TRAIN $R --resume auto --out "$T/dang"
 expect_fail "an unknown policy" "nosuch" $TRAIN $A --policy nosuch --out "$T/bad"
 ok "--help documents the requeue status" bash -c "$TRAIN --help | grep -q 'status 3'"
 summary
