@@ -321,6 +321,10 @@ int main(int argc, char **argv) {
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
     (void)start_global;
+    if (steps_run > 0 && moco)
+        log_info("per step: keys (momentum update + key encoder) %.3f s, queries %.3f s (of which "
+                 "the backbone's backward %.3f s)",
+                 m.time_keys / steps_run, m.time_query / steps_run, m.time_backward / steps_run);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         log_info("peak resident memory %.1f MB", ru.ru_maxrss / 1024.0);

@@ -175,6 +175,7 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
     size_t chw = (size_t)3 * S * S;
     nn_params *pq = resnet_params(m->q), *pk = resnet_params(m->k);
     // momentum update of the key encoder, with encoder_q before this step's SGD update
+    double t0 = time_now();
     moco_momentum_update(pk->data, pq->data, m->n_bb, o->moco_m);
     moco_momentum_update(m->hk.params.data, m->hq.params.data, m->n_head, o->moco_m);
     // keys of my rows of the shuffled key batch, group by group
@@ -188,6 +189,8 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
         else if (g > 0)
             bn_restore(m, pk);
     }
+    double t1 = time_now();
+    m->time_keys += t1 - t0;
     // all keys in shuffled order, then unshuffled: k_all[shuffle[j]] = k_shuf[j]
     INV_CHECK_MPI(MPI_Allgather(m->k_local, rr * dim, MPI_FLOAT, m->k_shuf, rr * dim, MPI_FLOAT,
                                 MPI_COMM_WORLD));
@@ -222,7 +225,9 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
         l2norm_backward(gr, dim, m->qn, m->norms, m->gq, m->gq);
         if ((rc = mlp_head_backward(&m->hq, m->gq, m->gfeat))) break;
         if (g == ng - 1 && (rc = begin_last_backward(m, g == 0))) break;
+        double tb = time_now();
         if ((rc = resnet_backward(m->q, m->gfeat))) break;
+        m->time_backward += time_now() - tb;
         if (g < ng - 1) {
             accumulate(m->gacc, pq->grad, m->n_bb, g == 0);
             accumulate(m->gacc + m->n_bb, m->hq.params.grad, m->n_head, g == 0);
@@ -231,6 +236,7 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
     free(targets);
     if (rc) return rc;
     // enqueue the global batch's keys (every rank keeps the same queue), then SGD
+    m->time_query += time_now() - t1;
     INV_TRY(moco_enqueue(m->queue, dim, K, &m->queue_ptr, m->k_all, b));
     return allreduce_and_update(m, lr);
 }

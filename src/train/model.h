@@ -35,6 +35,9 @@ typedef struct {
     float *bn_save;
     int64_t *count_save;
     double allreduce_s; // seconds of the last step waiting for the gradient allreduce
+    // MoCo, seconds summed over steps: momentum update + keys; queries (forward, loss, backward);
+    // of which the backbone's backward
+    double time_keys, time_query, time_backward;
     // buckets reduced while backward runs (the last group's): grads [ready, n_bb) are in gacc,
     // gacc [sent, n_bb) is in flight
     size_t bucket, ready, sent;
