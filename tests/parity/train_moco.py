@@ -59,6 +59,7 @@ import safetensors as st  # noqa: E402  (tests/parity/safetensors.py: the hand-w
 
 TOL = 1e-4
 TOL_UPDATE = 1e-3
+FLIP = 2e-5
 ULPS = 8
 
 
@@ -110,6 +111,35 @@ class ResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+class TieReLU(nn.Module):
+    """ReLU that can take the other branch at ties: with `flip` set, every input within
+    FLIP x rms (of that call's input) of 0 is masked the other way round. Counts such inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.flip, self.ties = False, 0
+
+    def forward(self, x):
+        with torch.no_grad():
+            mask = x > 0
+            tie = x.abs() <= FLIP * x.pow(2).mean().sqrt()
+            self.ties += int(tie.sum())
+            if self.flip:
+                mask = mask ^ tie
+        return x * mask.to(x.dtype)
+
+
+def use_tie_relu(model):
+    """Every ReLU of model (torchvision's shared block.relu, the stem's, the head's) -> one
+    shared TieReLU; returns it."""
+    t = TieReLU()
+    for mod in list(model.modules()):
+        for n, child in list(mod.named_children()):
+            if isinstance(child, nn.ReLU):
+                setattr(mod, n, t)
+    return t
 
 
 ARCHS = {"resnet18": (BasicBlock, [2, 2, 2, 2]), "resnet50": (Bottleneck, [3, 4, 6, 3])}
@@ -257,26 +287,40 @@ def trainable(model, a):
     return list(model.named_parameters())
 
 
-def run_reference(a, dtype, init=None):
-    """The reference from RUNDIR's step-0 state and views: final state dict (+ momentum
-    buffers), and per step (loss, acc1, acc5, lr). init: the state dict to start from."""
+def run_reference(a, dtype, init=None, flip_ties=False, first=0):
+    """The reference: a.steps steps from a state (default RUNDIR's checkpoint_init; a later
+    checkpoint of invar's also carries the SGD momentum buffers) on views.nc's steps first,
+    first + 1, ...: the final state dict (+ momentum buffers), per step (loss, acc1, acc5, lr),
+    and the start state. flip_ties: the query network's ReLUs take the other branch at every
+    tie (TieReLU)."""
     torch.set_num_threads(max(1, a.threads))
     if init is None:
         init, _ = load_st(os.path.join(a.rundir, "checkpoint_init.safetensors"))
     if a.objective == "supervised":
         a.classes = init["fc.weight"].shape[0]
     model = build(a)
-    model.load_state_dict(init, strict=True)  # invar's names are the official ones, exactly
+    bufs = {n[len("optimizer.momentum_buffer."):]: t for n, t in init.items()
+            if n.startswith("optimizer.momentum_buffer.")}
+    model.load_state_dict({n: t for n, t in init.items()
+                           if not n.startswith("optimizer.")}, strict=True)  # official names
     model = model.to(dtype)
     model.train()
+    if flip_ties:
+        tie = use_tie_relu(model.encoder_q if a.objective == "moco" else model)
+        tie.flip = True
     named = trainable(model, a)
     opt = torch.optim.SGD([p for _, p in named], lr=a.lr, momentum=0.9, weight_decay=a.wd)
-    v = read_views(a.rundir, a.steps)
+    if bufs:
+        if set(bufs) != {n for n, _ in named}:
+            raise SystemExit("start checkpoint: momentum buffers do not match the parameters")
+        for n, p in named:
+            opt.state[p]["momentum_buffer"] = bufs[n].to(dtype).clone()
+    v = read_views(a.rundir, first + a.steps)
     labels_all = None
     if a.objective == "supervised":
         labels_all = np.array(netCDF4.Dataset(a.shard)["label"][:]).astype(np.int64)
     log = []
-    for s in range(a.steps):
+    for s in range(first, first + a.steps):
         epoch = s // a.steps_per_epoch
         for grp in opt.param_groups:
             grp["lr"] = lr_at(a, epoch)
@@ -296,6 +340,8 @@ def run_reference(a, dtype, init=None):
     state = {n: t.detach().clone() for n, t in model.state_dict().items()}
     for n, p in named:
         state["optimizer.momentum_buffer." + n] = opt.state[p]["momentum_buffer"].detach().clone()
+    if flip_ties:
+        a.ties = tie.ties
     return state, log, init
 
 
@@ -325,8 +371,15 @@ class Report:
     def __init__(self):
         self.failures = []
         self.worst = {}
+        self.errors, self.bars = {}, {}
+        self.hard = []  # failures no tie explains: names, shapes, counters, accuracy, lr
+
+    def fail(self, msg):
+        self.failures.append(msg)
+        self.hard.append(msg)
 
     def tensor(self, group, name, err, tol):
+        self.errors[name], self.bars[name] = err, tol
         w = self.worst.get(group)
         if w is None or err > w[0]:
             self.worst[group] = (err, name, tol)
@@ -335,20 +388,20 @@ class Report:
 
     def exact(self, name, got, want):
         if not torch.equal(got.long(), want.long()):
-            self.failures.append(f"{name}: invar {got.tolist()} != reference {want.tolist()}")
+            self.fail(f"{name}: invar {got.tolist()} != reference {want.tolist()}")
 
 
-def compare(a, inv, ref, init, inv_log, ref_log, rep, label=""):
+def compare(a, inv, ref, init, inv_log, ref_log, rep, label="", quiet=False, first=0):
     """inv: invar's final state (float32), ref: the reference's (float64)."""
     names_ref = set(ref)
     names_inv = {n for n in inv}
     if names_inv != names_ref:
-        rep.failures.append(f"tensor names: invar has {sorted(names_inv - names_ref)} extra, "
+        rep.fail(f"tensor names: invar has {sorted(names_inv - names_ref)} extra, "
                             f"lacks {sorted(names_ref - names_inv)}")
     for n in sorted(names_ref & names_inv):
         r, g = ref[n], inv[n]
         if tuple(g.shape) != tuple(r.shape):
-            rep.failures.append(f"{n}: shape {tuple(g.shape)} != {tuple(r.shape)}")
+            rep.fail(f"{n}: shape {tuple(g.shape)} != {tuple(r.shape)}")
             continue
         if n.endswith("num_batches_tracked") or n == "queue_ptr":
             rep.exact(n, g, r)
@@ -368,18 +421,19 @@ def compare(a, inv, ref, init, inv_log, ref_log, rep, label=""):
         rep.tensor(grp, n, rel(g, r), TOL)
         if n.startswith("encoder_k.") and "running_" not in n:
             rep.tensor("encoder_k update", n + " - init", update_err(g, r, init[n]), 1.0)
-    for s, (rl, il) in enumerate(zip(ref_log, inv_log)):
+    for s, (rl, il) in enumerate(zip(ref_log, inv_log), first):
         lerr = abs(il[0] - rl[0]) / abs(rl[0])
         rep.tensor("loss", f"loss step {s + 1}", lerr, TOL)
-        print(f"{label}step {s + 1}: loss invar {il[0]:.7f} torch {rl[0]:.7f} (rel {lerr:.2e}), "
-              f"acc1 {il[1]:g}/{rl[1]:g}, acc5 {il[2]:g}/{rl[2]:g}, lr {il[3]:.6g}/{rl[3]:.6g}")
+        if not quiet:
+            print(f"{label}step {s + 1}: loss invar {il[0]:.7f} torch {rl[0]:.7f} (rel {lerr:.2e}), "
+                  f"acc1 {il[1]:g}/{rl[1]:g}, acc5 {il[2]:g}/{rl[2]:g}, lr {il[3]:.6g}/{rl[3]:.6g}")
         if il[1] != rl[1] or il[2] != rl[2]:
-            rep.failures.append(f"step {s + 1}: acc1/acc5 invar {il[1]:g}/{il[2]:g} != "
+            rep.fail(f"step {s + 1}: acc1/acc5 invar {il[1]:g}/{il[2]:g} != "
                                 f"reference {rl[1]:g}/{rl[2]:g}")
         if abs(il[3] - rl[3]) > 1e-6 * abs(rl[3]):
-            rep.failures.append(f"step {s + 1}: lr invar {il[3]:.9g} != reference {rl[3]:.9g}")
+            rep.fail(f"step {s + 1}: lr invar {il[3]:.9g} != reference {rl[3]:.9g}")
     if len(inv_log) < len(ref_log):
-        rep.failures.append(f"log.nc holds {len(inv_log)} steps, {len(ref_log)} wanted")
+        rep.fail(f"log.nc holds {len(inv_log)} steps, {len(ref_log)} wanted")
 
 
 def read_log(rundir):
@@ -398,27 +452,106 @@ def final_checkpoint(rundir):
 def cmd_check(a):
     inv, meta = final_checkpoint(a.rundir)
     ref, ref_log, init = run_reference(a, torch.float64)
-    r32, r32_log, _ = run_reference(a, torch.float32, init)
-    rep, floor = Report(), Report()
+    rep = Report()
     compare(a, inv, ref, init, read_log(a.rundir), ref_log, rep, "invar vs torch float64: ")
-    compare(a, {n: t.float() for n, t in r32.items()}, ref, init, r32_log, ref_log, floor,
-            "torch float32 vs float64: ")
     want = {"global_step": str(a.steps), "epoch": str(a.steps // a.steps_per_epoch),
             "step_in_epoch": str(a.steps % a.steps_per_epoch)}
     for k, v in want.items():
         if meta.get(k) != v:
-            rep.failures.append(f"checkpoint metadata {k}: {meta.get(k)!r}, want {v!r}")
+            rep.fail(f"checkpoint metadata {k}: {meta.get(k)!r}, want {v!r}")
+    if a.objective == "supervised":
+        v = netCDF4.Dataset(os.path.join(a.rundir, "views.nc"))
+        if "label" in v.variables:  # invar's own record of the labels it trained on
+            lab = np.array(netCDF4.Dataset(a.shard)["label"][:])[np.array(v["index"][:a.steps])]
+            if not np.array_equal(np.array(v["label"][:a.steps]), lab):
+                rep.fail("views.nc label differs from the shard's label(index)")
+        v.close()
+    floor, ties = Report(), Report()
+    if not a.strict_only:
+        r32, r32_log, _ = run_reference(a, torch.float32, init)
+        compare(a, {n: t.float() for n, t in r32.items()}, ref, init, r32_log, ref_log, floor,
+                quiet=True)
+        if rep.failures:  # how far the ReLU ties can move each tensor
+            rf, rf_log, _ = run_reference(a, torch.float64, init, flip_ties=True)
+            compare(a, {n: t.float() for n, t in rf.items()}, ref, init, rf_log, ref_log, ties,
+                    quiet=True)
     for grp in sorted(rep.worst):
         err, name, tol = rep.worst[grp]
-        ferr = floor.worst.get(grp, (0.0, "", 0))[0]
-        print(f"{grp}: max rel err {err:.2e} ({name}; bar {tol:g}; torch float32 {ferr:.2e})")
-    if rep.failures:
-        for f in rep.failures[:24]:
-            print("FAIL:", f)
-        if len(rep.failures) > 24:
-            print(f"FAIL: ... and {len(rep.failures) - 24} more")
+        extra = ""
+        if grp in floor.worst:
+            extra = f"; torch float32 {floor.worst[grp][0]:.2e}"
+        if grp in ties.worst:
+            extra += f"; ties flipped {ties.worst[grp][0]:.2e}"
+        print(f"{grp}: max rel err {err:.2e} ({name}; bar {tol:g}{extra})")
+    if not rep.failures:
+        print(f"PASS: {len(ref)} tensors and {len(ref_log)} steps within {TOL:g} of torch "
+              f"float64 (momentum update: within {TOL_UPDATE:g} of its scale + {ULPS} ulps)")
+        return
+    for f in rep.failures[:24]:
+        print("FAIL:", f)
+    if len(rep.failures) > 24:
+        print(f"FAIL: ... and {len(rep.failures) - 24} more")
+    if a.strict_only:
         sys.exit(1)
-    print(f"PASS: {len(ref)} tensors and {len(ref_log)} steps within {TOL:g} of torch float64")
+    # Decided by ReLU ties? Every tensor over the bar must lie within twice what flipping all
+    # ties moves it (and only trunk-gradient tensors may: the rest is tie-insensitive).
+    over = [(n, e) for n, e in rep.errors.items() if e > rep.bars[n]]
+    unexplained = [(n, e) for n, e in over if not e <= 2 * ties.errors.get(n, 0.0)]
+    if unexplained or rep.hard:
+        n, e = (unexplained or [(rep.hard[0], 0.0)])[0]
+        print(f"DISAGREE: {n}: error {e:.3g} is not explained by float32 ReLU ties "
+              f"({a.ties} inputs within {FLIP:g} x rms of 0; flipping them moves it "
+              f"{ties.errors.get(n, 0.0):.3g})")
+        sys.exit(1)
+    print(f"TIE-DECIDED: every tensor over the bar lies within what the {a.ties} ReLU ties of "
+          f"this instance move it (inputs within {FLIP:g} x rms of 0, where float32 rounding "
+          f"picks the branch); not a parity verdict: use another seed")
+    sys.exit(3)
+
+
+def cmd_steps(a):
+    """Step by step: step s (1..S) from invar's own state after s - 1 steps (the step-0 state
+    for s = 1) against invar's state after s steps: --checkpoints names RUNDIR's files after
+    steps 1, 2, ..., S (e.g. the epoch checkpoints of a 1-step-per-epoch run). One verdict per
+    step: a rounding-level ReLU tie in one step cannot spoil the others."""
+    files = [os.path.join(a.rundir, f) for f in a.checkpoints.split(",")]
+    total, a.steps = len(files), 1
+    log = read_log(a.rundir)
+    passed = []
+    for s in range(1, total + 1):
+        if s == 1:
+            start, _ = load_st(os.path.join(a.rundir, "checkpoint_init.safetensors"))
+        else:
+            start, _ = load_st(files[s - 2])
+        inv, meta = load_st(files[s - 1])
+        ref, ref_log, _ = run_reference(a, torch.float64, start, first=s - 1)
+        rep = Report()
+        compare(a, inv, ref, start, log[s - 1:s], ref_log, rep, "invar vs torch float64: ",
+                first=s - 1)
+        want = {"global_step": str(s), "epoch": str(s // a.steps_per_epoch),
+                "step_in_epoch": str(s % a.steps_per_epoch)}
+        for k, v in want.items():
+            if meta.get(k) != v:
+                rep.fail(f"checkpoint metadata {k}: {meta.get(k)!r}, want {v!r}")
+        floor = Report()
+        if a.floor:
+            r32, r32_log, _ = run_reference(a, torch.float32, start, first=s - 1)
+            compare(a, {n: t.float() for n, t in r32.items()}, ref, start, r32_log, ref_log,
+                    floor, quiet=True)
+        for grp in sorted(rep.worst):
+            err, name, tol = rep.worst[grp]
+            extra = f"; torch float32 {floor.worst[grp][0]:.2e}" if grp in floor.worst else ""
+            print(f"  {grp}: max rel err {err:.2e} ({name}; bar {tol:g}{extra})")
+        if rep.failures:
+            for f in rep.failures[:8]:
+                print(f"  FAIL: step {s}: {f}")
+            if len(rep.failures) > 8:
+                print(f"  FAIL: step {s}: ... and {len(rep.failures) - 8} more")
+            print(f"STEP {s} FAIL: {len(rep.failures)} over the bar")
+        else:
+            passed.append(s)
+            print(f"STEP {s} PASS: {len(ref)} tensors within {TOL:g} of torch float64")
+    sys.exit(0 if len(passed) == total else 1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -609,8 +742,11 @@ def cmd_ddp_check(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("command", choices=["check", "fixture", "fake-invar", "ddp-check"])
-    p.add_argument("rundir")
+    p.add_argument("command", choices=["check", "steps", "fixture", "fake-invar", "ddp-check"])
+    p.add_argument("rundir", nargs="?", help="RUNDIR (steps: --runs instead)")
+    p.add_argument("--checkpoints", help="steps: RUNDIR's checkpoints after steps 1, 2, ...")
+    p.add_argument("--floor", action="store_true",
+                   help="steps: also report torch float32's distance from float64")
     p.add_argument("--objective", default="moco", choices=["moco", "supervised"])
     p.add_argument("--arch", default="resnet18")
     p.add_argument("--stem", default="small")
@@ -633,6 +769,8 @@ def main():
     p.add_argument("--port", type=int, default=29533)
     p.add_argument("--no-shuffle", action="store_true",
                    help="reference ignores idx_shuffle (a failing case when invar shuffled)")
+    p.add_argument("--strict-only", action="store_true",
+                   help="check: any error over the bar fails (exit 1), no tie analysis")
     p.add_argument("--roll-labels", action="store_true",
                    help="reference shifts the labels by one row (a failing case)")
     a = p.parse_args()
@@ -643,7 +781,7 @@ def main():
     if a.n_images < a.batch:
         raise SystemExit("need --shard or --n-images >= --batch")
     a.steps_per_epoch = a.n_images // a.batch  # one rank, drop_last
-    {"check": cmd_check, "fixture": cmd_fixture, "fake-invar": cmd_fake_invar,
+    {"check": cmd_check, "steps": cmd_steps, "fixture": cmd_fixture, "fake-invar": cmd_fake_invar,
      "ddp-check": cmd_ddp_check}[a.command](a)
 
 
