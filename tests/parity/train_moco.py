@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """train_moco.py: the PyTorch side of tests/parity/train_moco.sh. An independent MoCo-v2 (and
 supervised) training step written from ../shared/paper/MOCO.md sections 1-3, not from invar's C
-code, run from invar-train's step-0 state (checkpoint_init.safetensors) on the views it saved
-(views.nc), and compared with invar's final checkpoint and log.
+code, run from invar-train's states (checkpoint_init.safetensors and its later checkpoints) on
+the views it saved (views.nc), and compared with invar's checkpoints and log.nc.
 
 Model: torchvision ResNet semantics and names (BasicBlock/Bottleneck from torchvision itself),
 the small stem (conv1 3x3 stride 1 pad 1, no max-pool) and a width multiplier W (stem and stages
 round(64 W) x 1, 2, 4, 8). MoCo: encoder_q/encoder_k with fc = Sequential(Linear(d, d), ReLU,
-Linear(d, dim)), queue (dim, K), queue_ptr; supervised: fc = Linear(d, classes).
+Linear(d, dim)), queue (dim, K), queue_ptr; supervised: fc = Linear(d, classes). The state dicts
+load with strict=True, so invar's tensor names are checked to be exactly the official ones.
 
 BN groups (G): the global batch b is split into G groups of b/G rows; each group runs its own BN
 forward (batch statistics of its rows), as G DDP processes do. Queries: group g = rows
@@ -16,30 +17,32 @@ unshuffled afterwards with argsort(idx_shuffle) (_batch_shuffle_ddp/_batch_unshu
 BN running statistics and num_batches_tracked kept are group 0's (DDP's broadcast_buffers copies
 rank 0's at every forward). Loss = mean over all b rows (the DDP average of per-rank means).
 
-Precision: the reference runs in float64 from invar's float32 state and views (the exact result
-of the same arithmetic up to float64 rounding); `--dtype float32` runs the same code in float32
-(as the official code on CPU would), and `check` also reports how far torch float32 is from
-float64 (the float32 floor of this instance). The momentum update is the official expression
+Precision: invar computes in float32; the reference in float64 from invar's float32 state and
+views (the exact result up to float64 rounding). The same code runs in float32 for the float32
+floor (`steps --floor`, `check`). The momentum update is the official expression
 `k * m + q * (1 - m)`: two products then a sum (separate tensor ops, no FMA), in the run's dtype.
 
 Error of a tensor: max |invar - ref| / max |ref| (its scale), ref = torch float64; bar TOL = 1e-4.
-encoder_k after 3 steps differs from its start by ~(1-m) lr grad, far below 1e-4 of its scale, so
-its *update* (theta_k - theta_k at step 0) is also checked, element by element, against
-TOL_UPDATE of the update's own scale plus ULPS float32 ulps (update_err).
+Integer tensors (queue_ptr, num_batches_tracked) and acc1/acc5 must be equal; lr within 1e-6.
+encoder_k moves by ~(1-m) lr grad per step, far below 1e-4 of its scale, so its *update*
+(theta_k - theta_k at the start) is also checked, element by element, against TOL_UPDATE of the
+update's own scale plus ULPS float32 ulps of the element (update_err).
 
-Commands:
-  check RUNDIR --objective moco|supervised [--groups G --m M --T T --lr LR --wd WD --epochs E
-        --width W --dim D --shard SHARD.nc --no-shuffle] : runs the reference and compares;
-        prints each group's max error and PASS, or FAIL lines (exit 1). The shell's failing cases
-        pass deliberately wrong settings (e.g. --m 0.99) and expect FAIL.
-  fixture RUNDIR --objective ... : writes a checkpoint_init.safetensors and views.nc of random
-        init and views in invar's layout (self-checks without invar-train).
-  fake-invar RUNDIR ... : runs the float32 reference and writes checkpoint_last.safetensors and
+Commands (the model options: --objective --arch --stem --width --dim --queue --batch --groups
+--m --T --lr --wd --epochs --shard; wrong settings such as --m 0.99, --no-shuffle,
+--roll-labels make the failing cases):
+  steps RUNDIR --checkpoints C1,C2,C3 : step s from invar's state after s - 1 steps against its
+        state after s (C_s); prints "STEP s PASS" or "STEP s FAIL" per step; exit 0 if all pass.
+  check RUNDIR : all steps from checkpoint_init against checkpoint_last; on a failure, tells
+        whether flipping the instance's ReLU ties (inputs within FLIP x rms of 0) moves the
+        tensors as far (exit 3, TIE-DECIDED) or not (exit 1).
+  fixture RUNDIR : checkpoint_init.safetensors and views.nc of a random init and views (random,
+        or of --shard's images) in invar's layout, for self-checks without invar-train.
+  fake-invar RUNDIR : runs the float32 reference and writes checkpoint_last.safetensors and
         log.nc as invar-train would (so `check` can be exercised on its own).
-  ddp-check RUNDIR ... : runs the official-style MoCo under torch.distributed (gloo, 2 CPU
-        processes, DistributedDataParallel with broadcast_buffers, _batch_shuffle_ddp with the
-        views' idx_shuffle) in float64 and compares it with the single-process group simulation
-        (G = 2): the gold standard for the grouping.
+  ddp-check RUNDIR : the official-style MoCo under torch.distributed (gloo, 2 CPU processes,
+        DistributedDataParallel with broadcast_buffers, _batch_shuffle_ddp with the views'
+        idx_shuffle) in float64 against the single-process group simulation (G = 2), 1e-10.
 """
 import argparse
 import json
@@ -254,7 +257,8 @@ def lr_at(a, epoch):
 
 def load_st(path):
     header, meta, data, _, _ = st.read(path)
-    return {name: torch.from_numpy(st.array(info, data).copy()) for name, info in header.items()}, meta
+    tensors = {n: torch.from_numpy(st.array(info, data).copy()) for n, info in header.items()}
+    return tensors, meta
 
 
 def save_st(path, tensors, meta):
@@ -425,8 +429,9 @@ def compare(a, inv, ref, init, inv_log, ref_log, rep, label="", quiet=False, fir
         lerr = abs(il[0] - rl[0]) / abs(rl[0])
         rep.tensor("loss", f"loss step {s + 1}", lerr, TOL)
         if not quiet:
-            print(f"{label}step {s + 1}: loss invar {il[0]:.7f} torch {rl[0]:.7f} (rel {lerr:.2e}), "
-                  f"acc1 {il[1]:g}/{rl[1]:g}, acc5 {il[2]:g}/{rl[2]:g}, lr {il[3]:.6g}/{rl[3]:.6g}")
+            print(f"{label}step {s + 1}: loss invar {il[0]:.7f} torch {rl[0]:.7f} "
+                  f"(rel {lerr:.2e}), acc1 {il[1]:g}/{rl[1]:g}, acc5 {il[2]:g}/{rl[2]:g}, "
+                  f"lr {il[3]:.6g}/{rl[3]:.6g}")
         if il[1] != rl[1] or il[2] != rl[2]:
             rep.fail(f"step {s + 1}: acc1/acc5 invar {il[1]:g}/{il[2]:g} != "
                                 f"reference {rl[1]:g}/{rl[2]:g}")
@@ -743,7 +748,7 @@ def cmd_ddp_check(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("command", choices=["check", "steps", "fixture", "fake-invar", "ddp-check"])
-    p.add_argument("rundir", nargs="?", help="RUNDIR (steps: --runs instead)")
+    p.add_argument("rundir", help="invar-train's RUNDIR")
     p.add_argument("--checkpoints", help="steps: RUNDIR's checkpoints after steps 1, 2, ...")
     p.add_argument("--floor", action="store_true",
                    help="steps: also report torch float32's distance from float64")

@@ -39,13 +39,18 @@ search() {
         $BIN/invar-train --objective "$obj" --data "$SHARD" --arch resnet18 --stem small \
             --width 0.25 $extra --batch 8 --bn-groups "$groups" --size 32 --epochs 3 --lr 0.03 \
             --seed "$seed" --threads 1 --save-initial --save-views 3 --max-steps 3 \
-            --keep-epochs 0,1,2 --out "$d" -q || { echo "invar-train failed (seed $seed)"; return 1; }
+            --keep-epochs 0,1,2 --out "$d" -q ||
+            { echo "invar-train failed (seed $seed)"; return 1; }
         $PY steps "$d" --checkpoints $CKPTS --objective "$obj" --groups "$groups" $REF \
             >"$d.log" 2>&1
         grep -q '^STEP 3 ' "$d.log" || { cat "$d.log"; return 1; }
         left=""
         for s in $todo; do
-            if grep -q "^STEP $s PASS" "$d.log"; then echo "$seed" >"$T/$name.step$s"; else left="$left $s"; fi
+            if grep -q "^STEP $s PASS" "$d.log"; then
+                echo "$seed" >"$T/$name.step$s"
+            else
+                left="$left $s"
+            fi
         done
         echo "seed $seed: $(grep '^STEP' "$d.log" | cut -d: -f1 | tr '\n' ' ')"
         todo=$left
@@ -62,8 +67,9 @@ report() {
     for s in 1 2 3; do
         [ -f "$T/$1.step$s" ] || continue
         seed=$(cat "$T/$1.step$s")
-        echo "  $1 step $s (seed $seed): $(awk -v s="$s" '/^invar vs torch/ { n++ } n == s && /max rel err/ { sub(/^ +/, ""); printf "%s; ", $0 }' "$T/$1.$seed.log" |
-            sed -E 's/ \(([a-z_.0-9]+[^;]*); bar [0-9.e-]+\)/ (\1)/g')"
+        echo "  $1 step $s (seed $seed): $(awk -v s="$s" '/^invar vs torch/ { n++ }
+            n == s && /max rel err/ { sub(/^ +/, ""); sub(/; bar [0-9.e-]+/, ""); printf "%s; ", $0 }' \
+            "$T/$1.$seed.log")"
     done
 }
 
