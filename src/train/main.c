@@ -33,6 +33,7 @@ static void install_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
@@ -172,7 +173,13 @@ int main(int argc, char **argv) {
     const char *from = NULL;
     struct stat st;
     int have_last = stat(last, &st) == 0;
-    if (o.resume && strcmp(o.resume, "auto") == 0) {
+    int auto_resume = o.resume && strcmp(o.resume, "auto") == 0;
+    if (!have_last && lstat(last, &st) == 0 && (auto_resume || (!o.resume && !o.force)))
+        program_fail(INV_EIO,
+                     "%s: names a checkpoint that does not exist (removed?); resume "
+                     "from one with --resume FILE, or start over with --force",
+                     last);
+    if (auto_resume) {
         if (have_last) from = last;
     } else if (o.resume) {
         from = o.resume;
@@ -314,6 +321,10 @@ int main(int argc, char **argv) {
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
     (void)start_global;
+    if (steps_run > 0 && moco)
+        log_info("per step: keys (momentum update + key encoder) %.3f s, queries %.3f s (of which "
+                 "the backbone's backward %.3f s)",
+                 m.time_keys / steps_run, m.time_query / steps_run, m.time_backward / steps_run);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
         log_info("peak resident memory %.1f MB", ru.ru_maxrss / 1024.0);

@@ -34,6 +34,8 @@ int model_create(train_model *m, const train_opts *o, int nclasses) {
     } else {
         m->out_dim = nclasses;
     }
+    m->bucket = (size_t)(o->bucket_mb * (1 << 20) / sizeof(float));
+    if (o->bucket_mb > 0 && m->bucket == 0) m->bucket = 1;
     INV_TRY(sgd_init(&m->sgd_bb, m->n_bb, o->momentum, 0, o->wd, 0));
     if (moco) INV_TRY(sgd_init(&m->sgd_head, m->n_head, o->momentum, 0, o->wd, 0));
     int b = o->batch, gr = o->group_rows, rr = o->rank_rows, dim = o->dim, K = o->queue;
@@ -107,17 +109,57 @@ static void accumulate(float *acc, const float *g, size_t n, int first) {
     for (size_t i = 0; i < n; i++) acc[i] += g[i];
 }
 
-static int allreduce_and_update(train_model *m, double lr) {
-    double t0 = time_now();
-    if (m->o->ranks > 1) {
-        size_t n = m->n_bb + m->n_head;
-        const size_t chunk = (size_t)1 << 28; // MPI counts are int
-        for (size_t at = 0; at < n; at += chunk) {
-            int cnt = (int)(n - at < chunk ? n - at : chunk);
-            INV_CHECK_MPI(
-                MPI_Allreduce(MPI_IN_PLACE, m->gacc + at, cnt, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
+// Starts the allreduce of gacc [lo, hi) (in chunks that fit an int count).
+static int start_allreduce(train_model *m, size_t lo, size_t hi) {
+    const size_t chunk = (size_t)1 << 28;
+    for (size_t at = lo; at < hi; at += chunk) {
+        if (m->nreq == (int)(sizeof m->req / sizeof *m->req)) {
+            INV_CHECK_MPI(MPI_Waitall(m->nreq, m->req, MPI_STATUSES_IGNORE));
+            m->nreq = 0;
         }
+        int cnt = (int)(hi - at < chunk ? hi - at : chunk);
+        INV_CHECK_MPI(MPI_Iallreduce(MPI_IN_PLACE, m->gacc + at, cnt, MPI_FLOAT, MPI_SUM,
+                                     MPI_COMM_WORLD, &m->req[m->nreq++]));
     }
+    return INV_OK;
+}
+
+// resnet_backward's hook on the last group: grads [lo, ready) into gacc, and a bucket of
+// them on its way once it is large enough (or the backbone is done).
+static void on_grad_ready(void *ctx, size_t lo) {
+    train_model *m = ctx;
+    if (lo >= m->ready) return;
+    accumulate(m->gacc + lo, resnet_params(m->q)->grad + lo, m->ready - lo, m->first_group);
+    m->ready = lo;
+    if (m->o->ranks > 1 && m->bucket && (m->sent - lo >= m->bucket || lo == 0)) {
+        if (start_allreduce(m, lo, m->sent))
+            log_error("allreduce: %s", inv_errmsg()); // MPI errors abort by default anyway
+        m->sent = lo;
+    }
+    int flag;
+    if (m->nreq) MPI_Testall(m->nreq, m->req, &flag, MPI_STATUSES_IGNORE); // progress
+}
+
+// Before the last group's backward: its gradients go through on_grad_ready (with buckets when
+// --bucket-mb > 0 and there are several ranks); the head's (already computed) at once.
+static int begin_last_backward(train_model *m, int first) {
+    m->first_group = first;
+    m->ready = m->sent = m->n_bb;
+    m->nreq = 0;
+    if (m->n_head) {
+        accumulate(m->gacc + m->n_bb, m->hq.params.grad, m->n_head, first);
+        if (m->o->ranks > 1 && m->bucket) INV_TRY(start_allreduce(m, m->n_bb, m->n_bb + m->n_head));
+    }
+    resnet_set_grad_ready(m->q, on_grad_ready, m);
+    return INV_OK;
+}
+
+static int allreduce_and_update(train_model *m, double lr) {
+    resnet_set_grad_ready(m->q, NULL, NULL);
+    double t0 = time_now();
+    if (m->o->ranks > 1 && !m->bucket) INV_TRY(start_allreduce(m, 0, m->n_bb + m->n_head));
+    if (m->nreq) INV_CHECK_MPI(MPI_Waitall(m->nreq, m->req, MPI_STATUSES_IGNORE));
+    m->nreq = 0;
     m->allreduce_s = time_now() - t0;
     sgd_step(&m->sgd_bb, resnet_params(m->q)->data, m->gacc, lr);
     if (m->k) sgd_step(&m->sgd_head, m->hq.params.data, m->gacc + m->n_bb, lr);
@@ -133,6 +175,7 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
     size_t chw = (size_t)3 * S * S;
     nn_params *pq = resnet_params(m->q), *pk = resnet_params(m->k);
     // momentum update of the key encoder, with encoder_q before this step's SGD update
+    double t0 = time_now();
     moco_momentum_update(pk->data, pq->data, m->n_bb, o->moco_m);
     moco_momentum_update(m->hk.params.data, m->hq.params.data, m->n_head, o->moco_m);
     // keys of my rows of the shuffled key batch, group by group
@@ -146,6 +189,8 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
         else if (g > 0)
             bn_restore(m, pk);
     }
+    double t1 = time_now();
+    m->time_keys += t1 - t0;
     // all keys in shuffled order, then unshuffled: k_all[shuffle[j]] = k_shuf[j]
     INV_CHECK_MPI(MPI_Allgather(m->k_local, rr * dim, MPI_FLOAT, m->k_shuf, rr * dim, MPI_FLOAT,
                                 MPI_COMM_WORLD));
@@ -179,13 +224,19 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
         moco_logits_backward(gr, dim, K, m->glogits, keys, m->queue, (float)o->temperature, m->gq);
         l2norm_backward(gr, dim, m->qn, m->norms, m->gq, m->gq);
         if ((rc = mlp_head_backward(&m->hq, m->gq, m->gfeat))) break;
+        if (g == ng - 1 && (rc = begin_last_backward(m, g == 0))) break;
+        double tb = time_now();
         if ((rc = resnet_backward(m->q, m->gfeat))) break;
-        accumulate(m->gacc, pq->grad, m->n_bb, g == 0);
-        accumulate(m->gacc + m->n_bb, m->hq.params.grad, m->n_head, g == 0);
+        m->time_backward += time_now() - tb;
+        if (g < ng - 1) {
+            accumulate(m->gacc, pq->grad, m->n_bb, g == 0);
+            accumulate(m->gacc + m->n_bb, m->hq.params.grad, m->n_head, g == 0);
+        }
     }
     free(targets);
     if (rc) return rc;
     // enqueue the global batch's keys (every rank keeps the same queue), then SGD
+    m->time_query += time_now() - t1;
     INV_TRY(moco_enqueue(m->queue, dim, K, &m->queue_ptr, m->k_all, b));
     return allreduce_and_update(m, lr);
 }
@@ -215,8 +266,9 @@ static int supervised_step(train_model *m, const train_batch *bt, double lr, ste
         int64_t c[2];
         topk_correct(gr, m->nclasses, logits, lab, 2, TOPK, c);
         st->loss_sum += ls, st->correct1 += c[0], st->correct5 += c[1];
+        if (g == ng - 1) INV_TRY(begin_last_backward(m, g == 0));
         INV_TRY(resnet_backward(m->q, m->glogits));
-        accumulate(m->gacc, p->grad, m->n_bb, g == 0);
+        if (g < ng - 1) accumulate(m->gacc, p->grad, m->n_bb, g == 0);
     }
     return allreduce_and_update(m, lr);
 }

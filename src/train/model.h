@@ -15,6 +15,8 @@
 #include "nn/optim.h"
 #include "nn/resnet.h"
 
+#include <mpi.h>
+
 typedef struct {
     const train_opts *o;
     nn_backend *be;
@@ -32,7 +34,15 @@ typedef struct {
     float *qn, *norms, *logits, *glogits, *gq, *gfeat;
     float *bn_save;
     int64_t *count_save;
-    double allreduce_s; // seconds of the last step's gradient allreduce
+    double allreduce_s; // seconds of the last step waiting for the gradient allreduce
+    // MoCo, seconds summed over steps: momentum update + keys; queries (forward, loss, backward);
+    // of which the backbone's backward
+    double time_keys, time_query, time_backward;
+    // buckets reduced while backward runs (the last group's): grads [ready, n_bb) are in gacc,
+    // gacc [sent, n_bb) is in flight
+    size_t bucket, ready, sent;
+    int first_group, nreq;
+    MPI_Request req[64];
 } train_model;
 
 // Rank-local statistics of one step (rank 0's are logged, as the official console).

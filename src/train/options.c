@@ -36,6 +36,10 @@ static int parse_keep(train_opts *o) {
     o->nkeep = 0;
     const char *s = o->keep_epochs;
     if (!s || !*s) return INV_OK;
+    if (strcmp(s, "all") == 0) {
+        o->keep_all = 1;
+        return INV_OK;
+    }
     while (*s) {
         char *end;
         long v = strtol(s, &end, 10);
@@ -51,6 +55,7 @@ static int parse_keep(train_opts *o) {
 }
 
 int train_opts_keeps(const train_opts *o, int epoch) {
+    if (o->keep_all) return 1;
     for (int i = 0; i < o->nkeep; i++)
         if (o->keep[i] == epoch) return 1;
     return 0;
@@ -63,7 +68,7 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
     char *keep = "", *resume = NULL, *backend = "cpu";
     o->width = 1, o->moco_m = 0.999, o->temperature = 0.2, o->lr = 0.03, o->momentum = 0.9;
     o->wd = 1e-4, o->dim = 128, o->queue = 65536, o->batch = 256, o->epochs = 200;
-    o->save_every = 1, o->workers = 1, o->print_every = 10;
+    o->save_every = 1, o->workers = 1, o->print_every = 10, o->bucket_mb = 4;
     cli_option opts[] = {
         {"objective", 0, OPT_STRING, &objective, "moco|supervised",
          "moco: MoCo-v2 (official step, MLP head, queue); supervised: Linear(d, classes) head, "
@@ -119,7 +124,9 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
          "loader threads decoding and augmenting the next batch during a step", 1, 256, 0},
         {"save-every", 0, OPT_INT, &o->save_every, "N", "checkpoint every N epochs", 1, 1 << 24, 0},
         {"keep-epochs", 0, OPT_STRING, &keep, "LIST",
-         "epoch checkpoints kept (0,1,2,5,10,...); others are removed once superseded", 0, 0, 1},
+         "epoch checkpoints kept (0,1,2,5,10,... or all); others are removed once a newer one is "
+         "written",
+         0, 0, 1},
         {"save-initial", 0, OPT_FLAG, &o->save_initial, NULL,
          "write checkpoint_init.safetensors (the state before the first step)", 0, 0, 1},
         {"save-views", 0, OPT_INT, &o->save_views, "N",
@@ -135,6 +142,10 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
          "resume even if the checkpoint's configuration differs; start over in a RUNDIR "
          "that holds checkpoints",
          0, 0, 1},
+        {"bucket-mb", 0, OPT_DOUBLE, &o->bucket_mb, "MB",
+         "gradients are summed over ranks in buckets of MB started while backward runs (0: one "
+         "allreduce after backward)",
+         0, 1e6, 0},
         {"print-every", 0, OPT_DOUBLE, &o->print_every, "SEC", "seconds between progress lines", 0,
          1e6, 0},
         {"backend", 0, OPT_STRING, &backend, "NAME",

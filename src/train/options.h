@@ -23,7 +23,7 @@ typedef struct {
     int dim, queue, batch, bn_groups, size, epochs, classes, workers;
     int save_initial, save_views, no_shuffle_bn, save_every, force;
     int64_t max_steps;
-    double print_every;
+    double print_every, bucket_mb;
     uint64_t seed;
     int threads;
     // derived
@@ -32,7 +32,7 @@ typedef struct {
     double lr_effective;                        // lr x (b / 256 with --lr-scale linear)
     lr_schedule sched;
     aug_policy policy;
-    int nkeep;
+    int nkeep, keep_all;
     int keep[256]; // --keep-epochs
 } train_opts;
 

@@ -11,6 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-2}
 STEPS=${STEPS:-4}
+MODES=${MODES:-step loop} WIDTHS=${WIDTHS:-0.25 0.5} SIZES=${SIZES:-32 64} THREADS=${THREADS:-1 2}
 TORCH=$SRC/tests/bench/train_torch.py
 [ -f "$TORCH" ] || { echo "train: $TORCH is missing (it comes from branch train-ref)"; exit 1; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -35,10 +36,10 @@ invar_run() { # mode width size threads -> "pairs_per_s peak_mb"
         2>"$out.err" >/dev/null || { cat "$out.err"; return 1; }
     echo "$($PYTHON "$T/rate.py" "$out/log.nc" $1) $(sed -n 's/.*peak resident memory \([0-9.]*\) MB.*/\1/p' "$out.err")"
 }
-for mode in step loop; do
-    for width in 0.25 0.5; do
-        for size in 32 64; do
-            for threads in 1 2; do
+for mode in $MODES; do
+    for width in $WIDTHS; do
+        for size in $SIZES; do
+            for threads in $THREADS; do
                 : >"$T/inv"; : >"$T/pt"
                 for r in $(seq "$ROUNDS"); do
                     invar_run $mode $width $size $threads >>"$T/inv" || exit 1
