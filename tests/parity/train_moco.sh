@@ -22,7 +22,7 @@ export OMP_NUM_THREADS=1
 SRC=${INVAR_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 PY="$PYTHON $SRC/tests/parity/train_moco.py"
 SEEDS=${TRAIN_PARITY_SEEDS:-"0 1 2 3 4 5"}
-CKPTS=checkpoint_0000.safetensors,checkpoint_0001.safetensors,checkpoint_0002.safetensors
+CKPTS=checkpoint_0000.safetensors,checkpoint_0001.safetensors,checkpoint_last.safetensors
 
 ok "world shard" $BIN/invar-data world --preset tiny --n-pretrain 8 --sets pretrain --out "$T/w" -q
 SHARD=$T/w/pretrain.nc
@@ -68,7 +68,7 @@ report() {
         [ -f "$T/$1.step$s" ] || continue
         seed=$(cat "$T/$1.step$s")
         echo "  $1 step $s (seed $seed): $(awk -v s="$s" '/^invar vs torch/ { n++ }
-            n == s && /max rel err/ { sub(/^ +/, ""); sub(/; bar [0-9.e-]+/, ""); printf "%s; ", $0 }' \
+            n == s && /: max / { sub(/^ +/, ""); sub(/; bar [0-9.e-]+/, ""); printf "%s; ", $0 }' \
             "$T/$1.$seed.log")"
     done
 }
