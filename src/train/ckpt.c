@@ -3,6 +3,7 @@
 
 #include "core/cli.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "io/safetensors.h"
 #include "nn/checkpoint.h"
 
@@ -136,7 +137,15 @@ static int load(train_model *m, st_file *f, int force, train_pos *pos) {
     if (e < 0 || s < 0 || g < 0 || e > 1 << 24)
         return inv_fail(INV_EFORMAT, "%s: position epoch %lld step %lld global %lld is invalid",
                         f->path, (long long)e, (long long)s, (long long)g);
-    if (!force) INV_TRY(train_opts_config_compare(m->o, st_meta(f, "config"), f->path));
+    if (train_opts_config_compare(m->o, st_meta(f, "config"), f->path)) {
+        if (!force) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", inv_errmsg());
+            return inv_fail(inv_errcode(), "%s (use --force to resume anyway)", msg);
+        }
+        log_warn("--force: %s", inv_errmsg());
+        inv_error_clear();
+    }
     const char *obj = st_meta(f, "objective");
     if (!obj || strcmp(obj, m->k ? "moco" : "supervised") != 0)
         return inv_fail(INV_EFORMAT, "%s: objective '%s', this run trains %s", f->path,

@@ -299,7 +299,7 @@ int train_opts_config_compare(const train_opts *o, const char *stored, const cha
                 char *v2 = cJSON_PrintUnformatted(pass ? item : other);
                 rc = inv_fail(INV_EINVAL,
                               "%s was made with another configuration: %s is %s there, %s in "
-                              "this run (use --force to resume anyway)",
+                              "this run",
                               what, item->string, v2 ? v2 : "absent", v1 ? v1 : "absent");
                 free(v1), free(v2);
                 break;
