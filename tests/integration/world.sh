@@ -63,8 +63,8 @@ for name, size in tiny.items():
         check(np.mean(dh < 0.03) > 0.9, f"{name}: corner hue matches the background latent ({np.mean(dh < 0.03)})")
     var = f.variables
     if name == "pretrain":
-        check("label" not in var and "target" not in var and "group" not in var, "pretrain: unlabelled")
-    if name in ("ident_train", "ident_test", "shape", "pose"):
+        check("target" not in var and "group" not in var, "pretrain: no target or group")
+    if name in ("pretrain", "ident_train", "ident_test", "shape", "pose"):
         lab = var["label"][:]
         check(lab.min() >= 0 and lab.max() < 7, f"{name}: class labels")
     if name == "shape":

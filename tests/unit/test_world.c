@@ -494,6 +494,8 @@ static void test_sets_table(void) {
         world_example_make(&model, &cfg, WS_IDENT_TEST, i, &b);
         CU_ASSERT(memcmp(a.latent, b.latent, sizeof a.latent) != 0);
         CU_ASSERT(a.cls >= 0 && a.cls < WORLD_NCLASSES && a.label == a.cls);
+        world_example_make(&model, &cfg, WS_PRETRAIN, i, &a); // supervised baseline's label
+        CU_ASSERT(a.cls >= 0 && a.cls < WORLD_NCLASSES && a.label == a.cls);
     }
     for (int k = 0; k < 8; k++) CU_ASSERT(bins[k] > 20);
 }

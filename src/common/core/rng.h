@@ -15,14 +15,16 @@ void philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]
 // overlap. Values are stable (they are stored in checkpoints): only append.
 typedef enum {
     RNG_PURPOSE_GENERIC = 0,
-    RNG_PURPOSE_INIT = 1,      // weight initialisation
-    RNG_PURPOSE_SHUFFLE = 2,   // epoch order of the training set
-    RNG_PURPOSE_AUGMENT = 3,   // augmentation parameters of one view
-    RNG_PURPOSE_WORLD = 4,     // scene latents of the embedded world
-    RNG_PURPOSE_FOLDS = 5,     // cross-validation folds
-    RNG_PURPOSE_TRANSFORM = 6, // random test transforms (elastic deformation fields)
-    RNG_PURPOSE_SAMPLE = 7,    // drawing subsets of a data set
-    RNG_PURPOSE_RENDER = 8,    // sampling inside the renderer (jitter, blur samples)
+    RNG_PURPOSE_INIT = 1,       // weight initialisation
+    RNG_PURPOSE_SHUFFLE = 2,    // epoch order of the training set
+    RNG_PURPOSE_AUGMENT = 3,    // augmentation parameters of one view
+    RNG_PURPOSE_WORLD = 4,      // scene latents of the embedded world
+    RNG_PURPOSE_FOLDS = 5,      // cross-validation folds
+    RNG_PURPOSE_TRANSFORM = 6,  // random test transforms (elastic deformation fields)
+    RNG_PURPOSE_SAMPLE = 7,     // drawing subsets of a data set
+    RNG_PURPOSE_RENDER = 8,     // sampling inside the renderer (jitter, blur samples)
+    RNG_PURPOSE_BN_SHUFFLE = 9, // the key batch permutation of shuffle-BN (MoCo)
+    RNG_PURPOSE_QUEUE = 10,     // the initial MoCo queue
 } rng_purpose;
 
 // A sequential stream of 32-bit words. Counter layout (words x, y, z, w):

@@ -14,9 +14,9 @@
 
 static const world_set_info sets[WS_COUNT] = {
     {"pretrain", "pretrain",
-     "unlabelled images for self-supervised pretraining; object class and "
-     "all ten latents drawn uniformly at random",
-     0, NULL, NULL, NULL},
+     "images for self-supervised pretraining (label = object class, used only by the "
+     "supervised baseline); object class and all ten latents drawn uniformly at random",
+     0, "object class (for invar-train --objective supervised; MoCo ignores it)", NULL, NULL},
     {"ident_train", "ident-train",
      "latent regression training set (the Causal3DIdent role, "
      "kernel ridge regression of the ten latents)",

@@ -45,13 +45,14 @@ void nn_matmul(int trans_a, int trans_b, int m, int n, int k, float alpha, const
                 trans_b ? k : n, beta, c, n);
 }
 
-int softmax_xent(int n, int k, const float *logits, const int32_t *targets, double *loss,
-                 float *glogits) {
+int softmax_xent_sum(int n, int k, const float *logits, const int32_t *targets, double grad_scale,
+                     double *loss_sum, float *glogits) {
     for (int i = 0; i < n; i++)
         if (targets[i] < 0 || targets[i] >= k)
             return inv_fail(INV_ERANGE, "cross-entropy: target %d of row %d is outside [0, %d)",
                             targets[i], i, k);
     double total = 0;
+    const float fscale = (float)grad_scale;
 #pragma omp parallel for schedule(static) reduction(+ : total)
     for (int i = 0; i < n; i++) {
         const float *li = logits + (int64_t)i * k;
@@ -63,10 +64,30 @@ int softmax_xent(int n, int k, const float *logits, const int32_t *targets, doub
         total += lse - li[targets[i]];
         if (glogits) {
             float *gi = glogits + (int64_t)i * k;
-            for (int j = 0; j < k; j++) gi[j] = (float)(exp((double)li[j] - lse) / n);
-            gi[targets[i]] -= 1.0f / (float)n;
+            for (int j = 0; j < k; j++) gi[j] = (float)(exp((double)li[j] - lse) * grad_scale);
+            gi[targets[i]] -= fscale;
         }
     }
-    *loss = total / n;
+    *loss_sum = total;
     return INV_OK;
+}
+
+int softmax_xent(int n, int k, const float *logits, const int32_t *targets, double *loss,
+                 float *glogits) {
+    double sum;
+    INV_TRY(softmax_xent_sum(n, k, logits, targets, 1.0 / n, &sum, glogits));
+    *loss = sum / n;
+    return INV_OK;
+}
+
+void topk_correct(int n, int k, const float *logits, const int32_t *targets, int ntopk,
+                  const int *topk, int64_t *correct) {
+    for (int j = 0; j < ntopk; j++) correct[j] = 0;
+    for (int i = 0; i < n; i++) {
+        const float *li = logits + (int64_t)i * k;
+        float t = li[targets[i]];
+        int above = 0;
+        for (int j = 0; j < k; j++) above += li[j] > t;
+        for (int j = 0; j < ntopk; j++) correct[j] += above < topk[j];
+    }
 }

@@ -19,5 +19,15 @@ void nn_matmul(int trans_a, int trans_b, int m, int n, int k, float alpha, const
 // message when a target is out of range.
 int softmax_xent(int n, int k, const float *logits, const int32_t *targets, double *loss,
                  float *glogits);
+// The sum over rows of the softmax cross-entropy (double) in *loss_sum; glogits (may be NULL)
+// = (softmax - onehot) * grad_scale (grad_scale = 1 / global rows for a mean over rows spread
+// over groups or ranks). INV_ERANGE when a target is out of range.
+int softmax_xent_sum(int n, int k, const float *logits, const int32_t *targets, double grad_scale,
+                     double *loss_sum, float *glogits);
+// Rows whose target is among the top `topk` logits (fewer than topk logits strictly greater than
+// the target's: torch.topk's largest=True set when there are no ties), as the official
+// accuracy(); correct[j] (j < ntopk) counts the rows for topk[j].
+void topk_correct(int n, int k, const float *logits, const int32_t *targets, int ntopk,
+                  const int *topk, int64_t *correct);
 
 #endif

@@ -61,6 +61,8 @@ struct resnet {
     size_t act_bytes;
     const float *input;
     int last_mode, have_forward;
+    resnet_grad_ready_fn grad_ready;
+    void *grad_ready_ctx;
 };
 
 int resnet_config_parse(resnet_config *cfg, const char *arch, const char *stem, int num_classes) {
@@ -588,6 +590,15 @@ static int unit_backward(resnet *m, rn_unit *u, const float *x, float *gy, float
     return INV_OK;
 }
 
+void resnet_set_grad_ready(resnet *m, resnet_grad_ready_fn fn, void *ctx) {
+    m->grad_ready = fn;
+    m->grad_ready_ctx = ctx;
+}
+
+static void grad_ready(resnet *m, int param_index) {
+    if (m->grad_ready) m->grad_ready(m->grad_ready_ctx, m->params.info[param_index].offset);
+}
+
 int resnet_backward(resnet *m, const float *gout) {
     if (!m->have_forward || m->last_mode == RESNET_EVAL)
         return inv_fail(INV_EINVAL, "resnet: backward needs a training or eval-grad forward first");
@@ -601,6 +612,7 @@ int resnet_backward(resnet *m, const float *gout) {
                             params_data(p, m->p_fc_w), gout, m->gfeat, params_grad(p, m->p_fc_w),
                             params_grad(p, m->p_fc_b));
         gfeat = m->gfeat;
+        grad_ready(m, m->p_fc_w);
     }
     be->avgpool_backward(be, n, m->feat_c, m->feat_h * m->feat_w, gfeat, S[0]);
     int g = 0; // scratch index holding d/d (current block output)
@@ -629,6 +641,7 @@ int resnet_backward(resnet *m, const float *gout) {
             int64_t icnt = (int64_t)n * bl->cin * bl->hin * bl->win;
             be->add(be, icnt, S[res], S[g], 0, S[res]);
         }
+        grad_ready(m, bl->u[0].p_w); // the block's tensors: u[0..nu), then downsample
         g = res;
     }
     // stem: gradient of the max-pool output (or of the stem output with the small stem)
@@ -640,5 +653,6 @@ int resnet_backward(resnet *m, const float *gout) {
     }
     int tmp = pick_free(gs, -1, -1, -1);
     INV_TRY(unit_backward(m, st, m->input, S[gs], S[tmp], NULL, 0));
+    grad_ready(m, st->p_w);
     return INV_OK;
 }

@@ -54,6 +54,11 @@ const float *resnet_features(const resnet *m);
 // After a RESNET_TRAIN or RESNET_EVAL_GRAD forward: gout (n, output_dim) = d loss / d output.
 // Writes (overwrites) every trainable gradient in resnet_params(m)->grad.
 int resnet_backward(resnet *m, const float *gout);
+// Called by resnet_backward each time the gradients at [lo, n_trainable) of resnet_params(m)
+// ->grad are final: after the fc, after each block from the last one, and after the stem (lo =
+// 0), so that a caller can start reducing them while backward goes on. NULL: none.
+typedef void (*resnet_grad_ready_fn)(void *ctx, size_t lo);
+void resnet_set_grad_ready(resnet *m, resnet_grad_ready_fn fn, void *ctx);
 // For tests and diagnostics, after a RESNET_TRAIN or RESNET_EVAL_GRAD forward: the output of the
 // i-th ReLU (0 <= i < resnet_relu_count) in the order torchvision applies them (the stem's, then
 // per block the one after bn1, after bn2 in a bottleneck, and after the residual add), in the
