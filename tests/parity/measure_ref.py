@@ -261,7 +261,22 @@ class Whitening:
     def __init__(self, feats, protocol):
         self.protocol = protocol
         f64 = feats.double().numpy()
-        if protocol == "paper":
+        n, d = f64.shape
+        self.shrinkage = 0.0
+        if n <= d or np.linalg.cond(np.cov(f64, rowvar=False)) > 1e12:
+            # singular: scikit-learn's Ledoit-Wolf estimate (what invar does; the official code
+            # has no such case but the random model's 1e-10 I)
+            from sklearn.covariance import LedoitWolf
+            lw = LedoitWolf().fit(f64)
+            self.shrinkage = float(lw.shrinkage_)
+            self.mu = f64.mean(0)
+            cov = lw.covariance_
+            self.inv = np.linalg.inv(cov)
+            self.G = np.linalg.cholesky(self.inv)
+            if protocol == "official":
+                self.mu = feats.mean(dim=0)
+                self.G = torch.linalg.cholesky(torch.from_numpy(self.inv).to(torch.float32))
+        elif protocol == "paper":
             self.mu = f64.mean(0)
             cov = np.cov(f64, rowvar=False)
             self.inv = np.linalg.inv(cov)
@@ -418,7 +433,10 @@ def check_synthetic(a):
     v, attrs = read_nc(a.check)
     names = names_of(v)
     ck = Checker(f"synthetic {a.protocol}")
-    print(f"whitening: cond(Sigma) {W.cond:.3g}; invar says '{attrs.get('whitening', '?')}'")
+    print(f"whitening: cond(Sigma) {W.cond:.3g}, Ledoit-Wolf shrinkage {W.shrinkage:.6g}; "
+          f"invar says '{attrs.get('whitening', '?')}'")
+    if not check_shrinkage(ck, attrs, W):
+        return False
     if attrs.get("protocol", a.protocol) != a.protocol:
         print(f"FAIL: {a.check} has protocol {attrs.get('protocol')}, wanted {a.protocol}")
         return False
@@ -458,6 +476,23 @@ def check_synthetic(a):
     return ck.report()
 
 
+def check_shrinkage(ck, attrs, W):
+    """The output's whitening attribute names Ledoit-Wolf exactly when the reference needs it,
+    with scikit-learn's shrinkage coefficient (printed to at least 2 digits)."""
+    import re
+    text = str(attrs.get("whitening", ""))
+    m = re.search(r"shrinkage ([0-9.eE+-]+)", text)
+    if (m is None) != (W.shrinkage == 0.0):
+        print(f"FAIL whitening: invar '{text}', reference shrinkage {W.shrinkage:.6g}")
+        ck.bad += 1
+        return False
+    if m:
+        got = float(m.group(1))
+        digits = len(m.group(1).split(".")[-1]) if "." in m.group(1) else 0
+        ck.close("shrinkage", got, W.shrinkage, atol=0.5 * 10 ** -digits + 1e-9)
+    return True
+
+
 def first_value(p):
     x = next(iter(p.values()))
     if isinstance(x, (tuple, list)):
@@ -470,6 +505,8 @@ def check_realworld(a):
     v, attrs = read_nc(a.check)
     ck = Checker(f"realworld {a.protocol}")
     print(f"whitening: cond(Sigma) {W.cond:.3g}; {len(out)} groups")
+    if not check_shrinkage(ck, attrs, W):
+        return False
     s = np.mean([o[1] for o in out])
     d = np.mean([o[2] for o in out])
     al = np.mean([o[3] for o in out])
@@ -509,6 +546,18 @@ def check_views(a):
         acr.append(np.mean(owner[nn_] != owner[i]))
     acr = float(np.mean(acr))
     ck = Checker("views")
+    if a.model:
+        # a policy without randomness (resize + centre crop): every view is the clean image, so
+        # the file's features are torchvision's clean features of the model
+        model = load_model(a.model)
+        im, _ = read_nc(a.data)
+        ref = forward(model, [clean_input(x, a.resize, a.crop) for x in pil_images(im["image"])])
+        ref = np.repeat(ref.double().numpy(), len(f) // ref.shape[0], axis=0)
+        err = np.abs(f - ref).max() / np.abs(ref).max()
+        print(f"views: features vs torchvision's clean features: max rel err {err:.3g}")
+        if f.shape != ref.shape or not err < 1e-4:
+            ck.bad += 1
+            print("FAIL views: features differ from the reference")
     ck.close("uniformity", v["uniformity"], uniformity, atol=1e-6, rtol=1e-6)
     ck.close("acr", v["acr"], acr, atol=1e-9)
     print(f"views: {len(u)} features of {len(set(owner))} images; uniformity {uniformity:.6g}, "

@@ -75,4 +75,24 @@ ok "views" $M views --model "$W" $NET --data "$T/w/shape.nc" --policy "$T/tiny.p
     --k 10 --out "$T/views.nc" -q
 ok "compare views" $REF views --check "$T/views.nc" --k 10
 grep -E 'views' "$T/last.log" | sed 's/^/  /'
+# a constructed case: a policy without randomness makes every view the clean image; the file's
+# features are then torchvision's clean features and ACR (k = 10, 10 views) is 1/10 (ties first)
+printf 'resize size=36\ncenter_crop size=32\nnormalize mean=0.485,0.456,0.406 std=0.229,0.224,0.225\n' \
+    >"$T/fixed.policy"
+ok "views fixed policy" $M views --model "$W" $NET --data "$T/w/shape.nc" --policy "$T/fixed.policy" \
+    --views 10 --k 10 --out "$T/views-fixed.nc" -q
+ok "compare views fixed policy" $REF views --check "$T/views-fixed.nc" --k 10 --model "$W" \
+    --data "$T/w/shape.nc" $SZ
+grep -E 'views' "$T/last.log" | sed 's/^/  /'
+ok "ACR of identical views is 0.1" $PYTHON -c "
+import netCDF4, sys
+sys.exit(0 if abs(float(netCDF4.Dataset('$T/views-fixed.nc')['acr'][...]) - 0.1) < 1e-12 else 1)"
+
+# Ledoit-Wolf: stats of 32 images for 128-d features (singular): scikit-learn's shrinkage
+ok "synthetic Ledoit-Wolf stats" $M synthetic --model "$W" $NET --data "$T/w/shape.nc" \
+    --stats "$T/w/shape.nc" --images 4 --sample first --grid 4 $SZ --transforms rotation,hflip,blur \
+    --out "$T/lw.nc" -q
+ok "compare Ledoit-Wolf" $REF synthetic --model "$W" --data "$T/w/shape.nc" --stats "$T/w/shape.nc" \
+    --images 4 --grid 4 $SZ --transforms rotation,hflip,blur --check "$T/lw.nc"
+grep -E 'shrinkage|differences' "$T/last.log" | sed 's/^/  /'
 summary
