@@ -13,5 +13,6 @@ typedef struct {
 extern const measure_command measure_commands[];
 
 int cmd_features(int argc, char **argv);
+int cmd_synthetic(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 const measure_command measure_commands[] = {
     {"features", "run a checkpoint (or a random init) over a shard and write feature(n, d)",
      cmd_features},
+    {"synthetic", "invariance to the 18 synthetic transforms (Table 2)", cmd_synthetic},
     {NULL, NULL, NULL},
 };
 

@@ -7,7 +7,7 @@
 #include "logistic.h"
 #include "probe_input.h"
 #include "ridge_cv.h"
-#include "work_queue.h"
+#include "core/work_queue.h"
 
 #include "core/cli.h"
 #include "core/error.h"

@@ -209,6 +209,13 @@ int transform_param_text(int t, int k, const transform_opts *o, char *buf, size_
     return INV_OK;
 }
 
+int transform_param_value(int t, int k, const transform_opts *o, double *value) {
+    params p;
+    INV_TRY(resolve(t, k, o, &p));
+    *value = p.v[0];
+    return INV_OK;
+}
+
 int transform_clean(const image_u8 *in, const transform_opts *o, image_u8 *out) {
     params p;
     INV_TRY(resolve(T_HFLIP, 0, o, &p));

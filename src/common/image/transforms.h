@@ -31,6 +31,9 @@ const transform_info *transform_info_at(int t); // t in 0..TRANSFORM_COUNT-1
 int transform_find(const char *name);           // index, or -1 with an error message set
 // A description of parameter k ("angle=1.40625"), for listings and result files.
 int transform_param_text(int t, int k, const transform_opts *o, char *buf, size_t size);
+// The first number of that description (angle, factor, sigma, the x of a pair, top of a crop;
+// 0/1 for the one-image transforms, bits for posterize).
+int transform_param_value(int t, int k, const transform_opts *o, double *value);
 // out (allocated) = transform t with parameter k applied to in (1, 3 or 4 channels; RGB out);
 // raw = 1: before the final Resize + CenterCrop.
 int transform_apply(int t, int k, const image_u8 *in, const transform_opts *o, int raw,

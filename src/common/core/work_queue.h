@@ -1,7 +1,7 @@
 // work_queue.h: dynamic scheduling of numbered work items over MPI ranks: a shared counter on
 // rank 0 (MPI one-sided fetch-and-add) hands out the next item to whichever rank asks.
-#ifndef INVAR_PROBE_WORK_QUEUE_H
-#define INVAR_PROBE_WORK_QUEUE_H
+#ifndef INVAR_CORE_WORK_QUEUE_H
+#define INVAR_CORE_WORK_QUEUE_H
 
 #include <mpi.h>
 #include <stdint.h>

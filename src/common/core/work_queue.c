@@ -1,6 +1,6 @@
 // work_queue.c: the item counter behind dynamic scheduling: an MPI window holding one int64 on
 // rank 0, advanced with MPI_Fetch_and_op under a shared passive-target lock.
-#include "work_queue.h"
+#include "core/work_queue.h"
 
 #include "core/error.h"
 

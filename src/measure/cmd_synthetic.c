@@ -1,0 +1,428 @@
+// cmd_synthetic.c: `invar-measure synthetic` (Table 2): every chosen image, clean once, and
+// every chosen grid point of every chosen transform through the network; similarity, distance
+// and alignment per (transform, point, image). Units of work (sweep_units.h) go to ranks from a
+// shared counter; each unit is one forward batch; finished units are journalled for resume.
+#include "backbone.h"
+#include "commands.h"
+#include "metrics.h"
+#include "sample.h"
+#include "stats_input.h"
+#include "sweep_units.h"
+#include "synthetic_result.h"
+
+#include "core/cli.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/mpi_util.h"
+#include "core/program.h"
+#include "core/tensor.h"
+#include "core/work_queue.h"
+#include "image/augment.h"
+#include "image/transforms.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const float MEAN[3] = {0.485f, 0.456f, 0.406f}, STD[3] = {0.229f, 0.224f, 0.225f};
+
+typedef struct {
+    backbone_args net;
+    const char *data, *stats, *out, *transforms, *sample, *grid, *protocol;
+    int64_t images;
+    int resize, crop, official;
+} synth_args;
+
+typedef struct {
+    const synth_args *a;
+    backbone *b;
+    const shard *s;
+    const whitening *w;
+    const transform_opts *o;
+    const synth_result *plan; // t, np, k (values unused on workers)
+    const int64_t *rows;      // shard row of each image position
+    const float *clean;       // (n, d) clean features
+    const double *zc, *yc;    // (n, d) clean features whitened with g_sim / g_dist
+} sweep_ctx;
+
+// "all" or a comma list -> transform indices; unknown names are errors.
+static int parse_transforms(const char *text, int *t, int *nt) {
+    *nt = 0;
+    if (!strcmp(text, "all")) {
+        for (int i = 0; i < TRANSFORM_COUNT; i++) t[(*nt)++] = i;
+        return INV_OK;
+    }
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int i = transform_find(tok);
+        if (i < 0)
+            return inv_fail(INV_EINVAL,
+                            "--transforms: unknown transform '%s' (names: invar-data "
+                            "transform --list)",
+                            tok);
+        for (int q = 0; q < *nt; q++)
+            if (t[q] == i) return inv_fail(INV_EINVAL, "--transforms: '%s' twice", tok);
+        t[(*nt)++] = i;
+    }
+    if (!*nt) return inv_fail(INV_EINVAL, "--transforms: empty list");
+    return INV_OK;
+}
+
+// Grid points: all, or K evenly spaced indices round(i (g - 1) / (K - 1)).
+static int choose_points(const char *grid, synth_result *r) {
+    int K = 0;
+    if (strcmp(grid, "full")) {
+        int64_t v;
+        if (cli_parse_int64(grid, "--grid", &v) || v < 2 || v > 256)
+            return inv_fail(INV_EINVAL,
+                            "--grid must be 'full' or a number of points 2..256, not '%s'", grid);
+        K = (int)v;
+    }
+    int P = 0;
+    for (int s = 0; s < r->nt; s++) {
+        int g = transform_info_at(r->t[s])->grid;
+        r->np[s] = K && K < g ? K : g;
+        if (r->np[s] > P) P = r->np[s];
+    }
+    r->P = P;
+    return INV_OK;
+}
+
+static void fill_k(synth_result *r) {
+    for (int s = 0; s < r->nt; s++) {
+        int g = transform_info_at(r->t[s])->grid;
+        for (int p = 0; p < r->P; p++) {
+            int k = -1;
+            if (p < r->np[s])
+                k = r->np[s] == g ? p : (int)lround((double)p * (g - 1) / (r->np[s] - 1));
+            r->k[s * r->P + p] = k;
+        }
+    }
+}
+
+// One unit: its images transformed at its grid points (threads), one forward, the metrics.
+// values: (img_cnt, p_cnt, 3) = similarity, distance, alignment.
+static int run_unit(const sweep_ctx *c, const sweep_unit *u, uint8_t *raw, float *x, float *f,
+                    double *z, double *y, double *values) {
+    const shard *s = c->s;
+    size_t img_bytes = (size_t)s->spec.h * s->spec.w * s->spec.c;
+    int C = c->a->crop, d = c->b->d, cnt = u->img_cnt * u->p_cnt;
+    for (int i = 0; i < u->img_cnt; i++)
+        INV_TRY(shard_read_images(s, c->rows[u->img_lo + i], 1, raw + img_bytes * i));
+    int t = c->plan->t[u->t], failed = 0;
+    size_t plane = (size_t)3 * C * C;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed)
+    for (int q = 0; q < cnt; q++) {
+        int i = q / u->p_cnt, p = u->p_lo + q % u->p_cnt;
+        image_u8 in = {.w = (int)s->spec.w,
+                       .h = (int)s->spec.h,
+                       .c = (int)s->spec.c,
+                       .data = raw + img_bytes * i},
+                 out = {0};
+        int k = c->plan->k[u->t * c->plan->P + p];
+        if (transform_apply(t, k, &in, c->o, 0, &out) || out.w != C || out.h != C) {
+            failed = 1;
+        } else {
+            augment_to_tensor(&out, MEAN, STD, x + plane * q);
+        }
+        image_free(&out);
+    }
+    if (failed)
+        return inv_fail(INV_EINVAL, "%s: transforming image %lld failed: %s",
+                        transform_info_at(t)->name, (long long)c->rows[u->img_lo], inv_errmsg());
+    INV_TRY(backbone_forward(c->b, x, cnt, C, C, f));
+    whiten_apply(c->w, c->w->g_sim, f, cnt, z);
+    if (c->w->g_dist != c->w->g_sim) whiten_apply(c->w, c->w->g_dist, f, cnt, y);
+    double eps = c->a->official ? 1e-8 : 1e-12;
+    for (int q = 0; q < cnt; q++) {
+        int64_t im = u->img_lo + q / u->p_cnt;
+        const double *yy = c->w->g_dist != c->w->g_sim ? y : z;
+        values[3 * q] = metric_cosine(c->zc + im * d, z + (size_t)q * d, d, eps);
+        values[3 * q + 1] = metric_distance(c->yc + im * d, yy + (size_t)q * d, d);
+        values[3 * q + 2] = metric_alignment(c->clean + im * d, f + (size_t)q * d, d);
+    }
+    return INV_OK;
+}
+
+typedef struct {
+    synth_result *r;
+    const sweep_unit *units;
+    int64_t nunits;
+    uint8_t *seen;
+} fill_ctx;
+
+static int fill_unit(int64_t unit, const double *v, uint32_t count, void *ctx) {
+    fill_ctx *fc = ctx;
+    if (unit < 0 || unit >= fc->nunits) return INV_OK;
+    const sweep_unit *u = &fc->units[unit];
+    if (count != (uint32_t)(3 * u->img_cnt * u->p_cnt)) return INV_OK;
+    synth_result *r = fc->r;
+    for (int q = 0; q < u->img_cnt * u->p_cnt; q++) {
+        int64_t i = u->img_lo + q / u->p_cnt;
+        int p = u->p_lo + q % u->p_cnt;
+        size_t at = ((size_t)u->t * r->P + p) * r->n + i;
+        r->sim[at] = v[3 * q], r->dist[at] = v[3 * q + 1], r->aln[at] = v[3 * q + 2];
+    }
+    fc->seen[unit] = 1;
+    return INV_OK;
+}
+
+static int synthetic_main(const synth_args *a) {
+    int rank = mpi_rank(), rc = INV_OK;
+    int tl[TRANSFORM_COUNT], nt, np[TRANSFORM_COUNT] = {0};
+    INV_TRY(parse_transforms(a->transforms, tl, &nt));
+    synth_result plan = {.nt = nt};
+    memcpy(plan.t, tl, sizeof tl);
+    INV_TRY(choose_points(a->grid, &plan));
+    memcpy(np, plan.np, sizeof np);
+    shard s;
+    INV_TRY(shard_open(&s, a->data));
+    backbone b = {0};
+    whitening w = {0};
+    int64_t *rows = NULL;
+    float *clean = NULL, *x = NULL, *f = NULL;
+    double *zc = NULL, *yc = NULL, *z = NULL, *y = NULL, *vals = NULL;
+    uint8_t *raw = NULL, *done = NULL, *seen = NULL;
+    sweep_unit *units = NULL;
+    synth_result res = {0};
+    sweep_journal j = {0};
+    int have_journal = 0;
+    preprocess_plan pp;
+    transform_opts o = {.resize = a->resize, .crop = a->crop, .seed = a->net.seed};
+    int64_t n = a->images ? a->images : (a->official ? 1000 : s.n);
+    if (s.n < 1) {
+        rc = inv_fail(INV_EINVAL, "%s holds no images", a->data);
+        goto done;
+    }
+    if (!strcmp(a->sample, "first") && n > s.n) {
+        rc = inv_fail(INV_EINVAL, "--images %lld but %s holds %lld images", (long long)n, a->data,
+                      (long long)s.n);
+        goto done;
+    }
+    rows = malloc(sizeof(int64_t) * (size_t)n);
+    if (!rows) {
+        rc = inv_fail(INV_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!strcmp(a->sample, "official"))
+        sample_numpy_choice(0, s.n, n, rows);
+    else
+        for (int64_t i = 0; i < n; i++) rows[i] = i;
+    INV_TRY_GOTO(
+        rc,
+        preprocess_plan_init(&pp, (int)s.spec.h, (int)s.spec.w, (int)s.spec.c, a->resize, a->crop),
+        done);
+    INV_TRY_GOTO(rc, backbone_open(&b, &a->net), done);
+    int d = b.d;
+    INV_TRY_GOTO(rc,
+                 stats_whitening(&b, a->stats, a->resize, a->crop, a->official,
+                                 !strcmp(a->net.model, "random"), &w),
+                 done);
+    clean = malloc(sizeof(float) * (size_t)n * d);
+    zc = malloc(sizeof(double) * (size_t)n * d), yc = malloc(sizeof(double) * (size_t)n * d);
+    if (!clean || !zc || !yc) {
+        rc = inv_fail(INV_ENOMEM, "out of memory for %lld clean features", (long long)n);
+        goto done;
+    }
+    INV_TRY_GOTO(rc, backbone_shard_features(&b, &s, &pp, rows, n, clean, "clean features"), done);
+    whiten_apply(&w, w.g_sim, clean, n, zc);
+    whiten_apply(&w, w.g_dist, clean, n, yc);
+
+    INV_TRY_GOTO(rc, synth_result_init(&res, nt, tl, np, plan.P, rank == 0 ? n : 1), done);
+    fill_k(&res);
+    int64_t nunits;
+    INV_TRY_GOTO(rc, sweep_units_plan(nt, np, n, a->net.batch, &units, &nunits), done);
+    char key[8192];
+    snprintf(key, sizeof key,
+             "synthetic model=%s arch=%s stem=%s width=%g seed=%llu data=%s stats=%s "
+             "transforms=%s images=%lld sample=%s grid=%s protocol=%s resize=%d crop=%d batch=%d",
+             a->net.model, a->net.arch, a->net.stem, a->net.width, (unsigned long long)a->net.seed,
+             a->data, a->stats, a->transforms, (long long)n, a->sample, a->grid, a->protocol,
+             a->resize, a->crop, a->net.batch);
+    done = malloc((size_t)nunits), seen = calloc((size_t)nunits, 1);
+    if (!done || !seen) {
+        rc = inv_fail(INV_ENOMEM, "out of memory");
+        goto done;
+    }
+    INV_TRY_GOTO(rc, sweep_journal_open(&j, a->out, key, nunits, done), done);
+    have_journal = 1;
+    int64_t npending = 0, nimg_todo = 0, ndone = 0;
+    for (int64_t u = 0; u < nunits; u++) {
+        if (!done[u]) {
+            npending++;
+            nimg_todo += (int64_t)units[u].img_cnt * units[u].p_cnt;
+        } else {
+            ndone++;
+        }
+    }
+    int64_t *pending = malloc(sizeof(int64_t) * (size_t)(npending ? npending : 1));
+    if (!pending) {
+        rc = inv_fail(INV_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (int64_t u = 0, q = 0; u < nunits; u++)
+        if (!done[u]) pending[q++] = u;
+    log_info("synthetic: %lld images x %d transforms, %lld units (%lld done before), %d rank(s), "
+             "protocol %s",
+             (long long)n, nt, (long long)nunits, (long long)ndone, mpi_size(), a->protocol);
+    int B = a->net.batch, C = a->crop;
+    size_t img_bytes = (size_t)s.spec.h * s.spec.w * s.spec.c;
+    raw = malloc(img_bytes * B);
+    x = inv_aligned_alloc(sizeof(float) * 3 * C * C * (size_t)B);
+    f = malloc(sizeof(float) * (size_t)B * d);
+    z = malloc(sizeof(double) * (size_t)B * d), y = malloc(sizeof(double) * (size_t)B * d);
+    vals = malloc(sizeof(double) * 3 * (size_t)B);
+    sweep_ctx ctx = {a, &b, &s, &w, &o, &res, rows, clean, zc, yc};
+    work_queue q;
+    if (!raw || !x || !f || !z || !y || !vals)
+        rc = inv_fail(INV_ENOMEM, "out of memory for a batch of %d", B);
+    if (!mpi_all_ok(rc == INV_OK)) {
+        free(pending);
+        goto done;
+    }
+    INV_TRY_GOTO(rc, work_queue_open(&q, npending), done);
+    progress prog;
+    progress_start(&prog, "synthetic", nimg_todo / mpi_size(), "images");
+    int64_t mine = 0;
+    for (int64_t item; !rc && (item = work_queue_next(&q)) >= 0;) {
+        const sweep_unit *u = &units[pending[item]];
+        rc = run_unit(&ctx, u, raw, x, f, z, y, vals);
+        if (!rc)
+            rc = sweep_journal_append(&j, pending[item], vals,
+                                      (uint32_t)(3 * u->img_cnt * u->p_cnt));
+        mine += (int64_t)u->img_cnt * u->p_cnt;
+        progress_update(&prog, mine < prog.total ? mine : prog.total);
+    }
+    progress_finish(&prog);
+    free(pending);
+    work_queue_close(&q);
+    {
+        int rc2 = sweep_journal_close(&j);
+        if (!rc) rc = rc2;
+    }
+    if (!mpi_all_ok(rc == INV_OK)) {
+        if (!rc)
+            rc = inv_fail(INV_EIO, "synthetic: another rank failed (finished units are kept in %s)",
+                          j.dir);
+        goto done;
+    }
+    if (rank == 0) {
+        fill_ctx fc = {&res, units, nunits, seen};
+        rc = sweep_journal_replay(&j, fill_unit, &fc);
+        for (int64_t u = 0; !rc && u < nunits; u++)
+            if (!seen[u])
+                rc = inv_fail(INV_EIO, "%s: unit %lld missing from the resume journals", j.dir,
+                              (long long)u);
+        if (!rc) {
+            synth_meta m = {a->net.model, a->net.arch, a->data, a->stats,    a->protocol, a->grid,
+                            w.method,     a->resize,   a->crop, a->official, rows};
+            rc = synth_result_write(&res, a->out, &m, &o, stdout);
+        }
+        if (!rc) {
+            sweep_journal_remove(&j);
+            printf("%s: %lld images x %d transforms (%s protocol, whitening: %s)\n", a->out,
+                   (long long)n, nt, a->protocol, w.method);
+        }
+    }
+    if (!mpi_all_ok(rc == INV_OK) && !rc)
+        rc = inv_fail(INV_EIO, "synthetic: rank 0 failed to write");
+done:
+    (void)have_journal;
+    synth_result_free(&res);
+    free(rows), free(clean), free(zc), free(yc), free(raw), inv_aligned_free(x), free(f), free(z);
+    free(y), free(vals), free(done), free(seen), free(units);
+    whiten_free(&w);
+    backbone_close(&b);
+    shard_close(&s);
+    return rc;
+}
+
+int cmd_synthetic(int argc, char **argv) {
+    synth_args a = {
+        .net = {.arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64},
+        .transforms = "all",
+        .sample = "first",
+        .grid = "full",
+        .protocol = "paper",
+        .resize = 256,
+        .crop = 224};
+    char *model = NULL, *arch = (char *)a.net.arch, *stem = (char *)a.net.stem, *data = NULL,
+         *stats = NULL, *out = NULL, *backend = (char *)a.net.backend,
+         *transforms = (char *)a.transforms, *sample = (char *)a.sample, *grid = (char *)a.grid,
+         *protocol = (char *)a.protocol;
+    cli_option opts[] = {
+        {"model", 0, OPT_STRING, &model, "CKPT|random",
+         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded init)", 0, 0, 1},
+        {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
+        {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small (3x3/1 conv, no pool)", 0, 0, 0},
+        {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier of the 64 base channels", 0,
+         0, 0},
+        {"data", 0, OPT_STRING, &data, "SHARD", "image shard the images come from", 0, 0, 1},
+        {"stats", 0, OPT_STRING, &stats, "FEATURES.nc|SHARD",
+         "whitening set: a features file, or a shard whose clean features are computed", 0, 0, 1},
+        {"out", 'o', OPT_STRING, &out, "INV.nc", "output file", 0, 0, 1},
+        {"transforms", 0, OPT_STRING, &transforms, "all|a,b,...",
+         "transforms to sweep (names: invar-data transform --list)", 0, 0, 0},
+        {"images", 0, OPT_INT64, &a.images, "N",
+         "images to use (0: all for --sample first, 1000 for official)", 0, 1e12, 0},
+        {"sample", 0, OPT_STRING, &sample, "first|official",
+         "the first N images, or the code's np.random.seed(0); choice(n, N) (with replacement)", 0,
+         0, 0},
+        {"grid", 0, OPT_STRING, &grid, "full|K",
+         "every official grid point, or K evenly spaced ones of each grid (quick runs)", 0, 0, 0},
+        {"resize", 0, OPT_INT, &a.resize, "R",
+         "Resize(R) after each transform and for clean images", 1, 65535, 0},
+        {"crop", 0, OPT_INT, &a.crop, "C", "CenterCrop(C) (resized crop outputs C x C)", 1, 65535,
+         0},
+        {"protocol", 0, OPT_STRING, &protocol, "paper|official",
+         "paper: Appendix C.1 in float64, two-image transforms over the transformed image only; "
+         "official: the code's means (untouched pair included, float32 mean and Cholesky, "
+         "nanmean per grid point)",
+         0, 0, 0},
+        {"batch", 0, OPT_INT, &a.net.batch, "B", "images per forward pass (and per work unit)", 1,
+         4096, 0},
+        {"backend", 0, OPT_STRING, &backend, "NAME", "cpu (oneDNN) or reference (im2col + BLAS)", 0,
+         0, 0},
+    };
+    cli_spec spec = {
+        "invar-measure synthetic",
+        "",
+        "Table 2's invariance sweep. Every image: its clean features (Resize + CenterCrop) once; "
+        "every grid point of every transform (the official grids: invar-data transform --list) "
+        "applied at the original resolution, then Resize + CenterCrop, through the network. "
+        "Whitening from --stats: mean, covariance (N - 1) in float64, G = Cholesky(Sigma^-1) "
+        "(Ledoit-Wolf shrinkage when Sigma is singular or N <= d, named in the 'whitening' "
+        "attribute). Per (transform, point, image): similarity = cos(z, z_t) with z = (mean - f) "
+        "G, "
+        "distance = ||(f - f_t) G|| (Mahalanobis), alignment = ||f/|f| - f_t/|f_t| ||^2. Writes "
+        "similarity/distance/alignment(transform, param, image), param_value, valid, "
+        "transform_name, image_* and mean_*(transform). Ranks take units of work from a shared "
+        "counter; killed and re-run with the same arguments it continues from OUT.resume/.",
+        "  invar-measure synthetic --model moco.safetensors --arch resnet50 --data val.nc "
+        "--stats val_features.nc --out inv.nc --images 1000 --sample official\n"
+        "  mpirun -np 2 invar-measure synthetic --model random --arch resnet18 --stem small "
+        "--width 0.25 --data tiny.nc --stats tiny.nc --resize 36 --crop 32 --grid 8 --out inv.nc",
+        opts,
+        (int)(sizeof opts / sizeof *opts),
+        0,
+        0};
+    cli_common common = {0};
+    program_parse(&spec, &common, argc, argv);
+    program_apply_common(&common);
+    if (!model || !data || !stats || !out)
+        program_fail(INV_EINVAL, "--model, --data, --stats and --out are required (see --help)");
+    if (strcmp(protocol, "paper") && strcmp(protocol, "official"))
+        program_fail(INV_EINVAL, "--protocol must be paper or official, not '%s'", protocol);
+    if (strcmp(sample, "first") && strcmp(sample, "official"))
+        program_fail(INV_EINVAL, "--sample must be first or official, not '%s'", sample);
+    a.net.model = model, a.net.arch = arch, a.net.stem = stem, a.net.backend = backend;
+    a.net.seed = common.seed;
+    a.data = data, a.stats = stats, a.out = out, a.transforms = transforms, a.sample = sample;
+    a.grid = grid, a.protocol = protocol, a.official = !strcmp(protocol, "official");
+    int rc = synthetic_main(&a);
+    if (rc) program_fail_last(rc);
+    return 0;
+}

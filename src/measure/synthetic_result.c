@@ -1,0 +1,199 @@
+// synthetic_result.c: the protocols' means and the synthetic sweep's NetCDF file.
+#include "synthetic_result.h"
+
+#include "core/cli.h"
+#include "core/error.h"
+#include "io/ncio.h"
+
+#include <math.h>
+#include <netcdf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int synth_result_init(synth_result *r, int nt, const int *t, const int *np, int P, int64_t n) {
+    memset(r, 0, sizeof *r);
+    r->nt = nt, r->P = P, r->n = n;
+    memcpy(r->t, t, sizeof(int) * nt);
+    memcpy(r->np, np, sizeof(int) * nt);
+    size_t g = (size_t)nt * P * n;
+    r->k = malloc(sizeof(int) * nt * P);
+    r->sim = malloc(sizeof(double) * g), r->dist = malloc(sizeof(double) * g);
+    r->aln = malloc(sizeof(double) * g);
+    if (!r->k || !r->sim || !r->dist || !r->aln) {
+        synth_result_free(r);
+        return inv_fail(INV_ENOMEM, "synthetic results: out of memory (%zu values)", g * 3);
+    }
+    for (size_t q = 0; q < g; q++) r->sim[q] = r->dist[q] = r->aln[q] = NAN;
+    return INV_OK;
+}
+
+void synth_result_free(synth_result *r) {
+    free(r->k), free(r->sim), free(r->dist), free(r->aln);
+    r->k = NULL, r->sim = r->dist = r->aln = NULL;
+}
+
+// Does the protocol's mean use grid slot p of transform slot s?
+static int used(const synth_result *r, int s, int p, int official) {
+    int k = r->k[s * r->P + p];
+    if (k < 0) return 0;
+    if (!official && transform_info_at(r->t[s])->grid == 2) return k == 1;
+    return 1;
+}
+
+// mean (nt) and per-image means (nt, n) of v under the protocol.
+static void means(const synth_result *r, const double *v, int official, double *mean, double *img) {
+    for (int s = 0; s < r->nt; s++) {
+        double tot = 0;
+        int64_t cnt = 0;
+        int pts = 0;
+        for (int64_t i = 0; i < r->n; i++) {
+            double a = 0;
+            int c = 0;
+            for (int p = 0; p < r->P; p++) {
+                double x = v[((size_t)s * r->P + p) * r->n + i];
+                if (!used(r, s, p, official) || isnan(x)) continue;
+                a += x, c++;
+            }
+            img[s * r->n + i] = c ? a / c : NAN;
+        }
+        if (!official) {
+            for (int p = 0; p < r->P; p++) {
+                if (!used(r, s, p, 0)) continue;
+                for (int64_t i = 0; i < r->n; i++) tot += v[((size_t)s * r->P + p) * r->n + i];
+                cnt += r->n;
+            }
+            mean[s] = cnt ? tot / (double)cnt : NAN;
+        } else {
+            for (int p = 0; p < r->P; p++) {
+                if (!used(r, s, p, 1)) continue;
+                double a = 0;
+                int64_t c = 0;
+                for (int64_t i = 0; i < r->n; i++) {
+                    double x = v[((size_t)s * r->P + p) * r->n + i];
+                    if (!isnan(x)) a += x, c++;
+                }
+                tot += c ? a / (double)c : NAN; // np.nanmean over images, then .mean()
+                pts++;
+            }
+            mean[s] = pts ? tot / pts : NAN;
+        }
+    }
+}
+
+int synth_result_write(const synth_result *r, const char *path, const synth_meta *m,
+                       const transform_opts *o, FILE *summary) {
+    size_t nt = (size_t)r->nt, P = (size_t)r->P, n = (size_t)r->n;
+    double *mean = malloc(sizeof(double) * nt * 3), *img = malloc(sizeof(double) * nt * n * 3);
+    double *pval = malloc(sizeof(double) * nt * P);
+    int *valid = malloc(sizeof(int) * nt * P);
+    char **ptext = calloc(nt * P, sizeof(char *)), **names = calloc(nt, sizeof(char *));
+    int rc = INV_OK;
+    nc_out out;
+    int opened = 0;
+    if (!mean || !img || !pval || !valid || !ptext || !names) {
+        rc = inv_fail(INV_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    means(r, r->sim, m->official, mean, img);
+    means(r, r->dist, m->official, mean + nt, img + nt * n);
+    means(r, r->aln, m->official, mean + 2 * nt, img + 2 * nt * n);
+    for (size_t s = 0; s < nt; s++) {
+        names[s] = (char *)transform_info_at(r->t[s])->name;
+        for (size_t p = 0; p < P; p++) {
+            int k = r->k[s * P + p];
+            valid[s * P + p] = k >= 0;
+            pval[s * P + p] = NAN;
+            ptext[s * P + p] = calloc(128, 1);
+            if (!ptext[s * P + p]) {
+                rc = inv_fail(INV_ENOMEM, "%s: out of memory", path);
+                goto done;
+            }
+            if (k >= 0) {
+                INV_TRY_GOTO(rc, transform_param_value(r->t[s], k, o, &pval[s * P + p]), done);
+                INV_TRY_GOTO(rc, transform_param_text(r->t[s], k, o, ptext[s * P + p], 128), done);
+            }
+        }
+    }
+    INV_TRY_GOTO(rc, ncout_create(&out, path), done);
+    opened = 1;
+    int id = out.ncid, dt, dp, di;
+#define NC(call)        INV_CHECK_NC_GOTO(rc, call, path, done)
+#define TEXT(var, k, v) INV_TRY_GOTO(rc, nc_put_text(id, var, k, v, path), done)
+    NC(nc_def_dim(id, "transform", nt, &dt));
+    NC(nc_def_dim(id, "param", P, &dp));
+    NC(nc_def_dim(id, "image", n, &di));
+    int d3[3] = {dt, dp, di}, d2[2] = {dt, dp}, d2i[2] = {dt, di};
+    const char *v3[3] = {"similarity", "distance", "alignment"};
+    const char *v3help[3] = {
+        "cosine similarity of whitened centred features z = (mean - f) G, clean vs transformed",
+        "Mahalanobis distance ||(f - f_t) G|| between clean and transformed features",
+        "alignment ||f/|f| - f_t/|f_t| ||^2 (Wang & Isola) of the raw features"};
+    int vid3[3], vimg[3], vmean[3];
+    for (int q = 0; q < 3; q++) {
+        char nm[64];
+        NC(nc_def_var(id, v3[q], NC_DOUBLE, 3, d3, &vid3[q]));
+        TEXT(vid3[q], "long_name", v3help[q]);
+        snprintf(nm, sizeof nm, "image_%s", v3[q]);
+        NC(nc_def_var(id, nm, NC_DOUBLE, 2, d2i, &vimg[q]));
+        TEXT(vimg[q], "long_name",
+             "each image's mean over the grid points the protocol's mean uses");
+        snprintf(nm, sizeof nm, "mean_%s", v3[q]);
+        NC(nc_def_var(id, nm, NC_DOUBLE, 1, &dt, &vmean[q]));
+    }
+    int v_pv, v_pi, v_valid, v_pt, v_name, v_idx;
+    NC(nc_def_var(id, "param_value", NC_DOUBLE, 2, d2, &v_pv));
+    TEXT(v_pv, "long_name", "first number of the grid point (param_text has all)");
+    NC(nc_def_var(id, "param_index", NC_INT, 2, d2, &v_pi));
+    TEXT(v_pi, "long_name", "index in the transform's official grid (-1 past the chosen grid)");
+    NC(nc_def_var(id, "valid", NC_INT, 2, d2, &v_valid));
+    NC(nc_def_var(id, "param_text", NC_STRING, 2, d2, &v_pt));
+    NC(nc_def_var(id, "transform_name", NC_STRING, 1, &dt, &v_name));
+    NC(nc_def_var(id, "image_index", NC_INT64, 1, &di, &v_idx));
+    TEXT(v_idx, "long_name", "row of the data shard each image is");
+    TEXT(NC_GLOBAL, "invar_kind", "invariance_synthetic");
+    TEXT(NC_GLOBAL, "invar_version", INVAR_VERSION);
+    TEXT(NC_GLOBAL, "model", m->model);
+    TEXT(NC_GLOBAL, "arch", m->arch);
+    TEXT(NC_GLOBAL, "data", m->data);
+    TEXT(NC_GLOBAL, "stats", m->stats);
+    TEXT(NC_GLOBAL, "protocol", m->protocol);
+    TEXT(NC_GLOBAL, "grid", m->grid);
+    TEXT(NC_GLOBAL, "whitening", m->whitening);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d", m->resize);
+    TEXT(NC_GLOBAL, "resize", buf);
+    snprintf(buf, sizeof buf, "%d", m->crop);
+    TEXT(NC_GLOBAL, "crop", buf);
+    NC(nc_enddef(id));
+    NC(nc_put_var_double(id, vid3[0], r->sim));
+    NC(nc_put_var_double(id, vid3[1], r->dist));
+    NC(nc_put_var_double(id, vid3[2], r->aln));
+    for (int q = 0; q < 3; q++) {
+        NC(nc_put_var_double(id, vimg[q], img + q * nt * n));
+        NC(nc_put_var_double(id, vmean[q], mean + q * nt));
+    }
+    NC(nc_put_var_double(id, v_pv, pval));
+    NC(nc_put_var_int(id, v_pi, r->k));
+    NC(nc_put_var_int(id, v_valid, valid));
+    NC(nc_put_var_string(id, v_pt, (const char **)ptext));
+    NC(nc_put_var_string(id, v_name, (const char **)names));
+    NC(nc_put_var_longlong(id, v_idx, (const long long *)m->image_index));
+#undef NC
+#undef TEXT
+    rc = ncout_commit(&out);
+    opened = 0;
+    if (!rc && summary) {
+        fprintf(summary, "%-14s %10s %10s %10s\n", "transform", "similarity", "distance",
+                "alignment");
+        for (size_t s = 0; s < nt; s++)
+            fprintf(summary, "%-14s %10.4f %10.4f %10.4f\n", names[s], mean[s], mean[nt + s],
+                    mean[2 * nt + s]);
+    }
+done:
+    if (opened) ncout_abort(&out);
+    if (ptext)
+        for (size_t q = 0; q < nt * P; q++) free(ptext[q]);
+    free(ptext), free(names), free(mean), free(img), free(pval), free(valid);
+    return rc;
+}
