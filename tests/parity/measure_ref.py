@@ -326,7 +326,14 @@ def synthetic(a):
     torch.set_num_threads(a.threads)
     model = load_model(a.model)
     v, _ = read_nc(a.data)
-    imgs = pil_images(v["image"][:a.images] if a.images else v["image"])
+    n = len(v["image"])
+    if a.sample == "official":  # np.random.seed(0); np.random.choice(np.arange(n), N)
+        np.random.seed(0)
+        rows = np.random.choice(np.arange(n), a.images or n)
+    else:
+        rows = np.arange(min(a.images, n) if a.images else n)
+    a.rows = rows
+    imgs = pil_images(v["image"][rows])
     W = Whitening(stats_features(model, a.stats, a.resize, a.crop), a.protocol)
     names = [n for n in NAMES if n != "deform"] if a.transforms == "all" else a.transforms.split(",")
     K = None if a.grid == "full" else int(a.grid)
@@ -440,6 +447,9 @@ def check_synthetic(a):
     if attrs.get("protocol", a.protocol) != a.protocol:
         print(f"FAIL: {a.check} has protocol {attrs.get('protocol')}, wanted {a.protocol}")
         return False
+    if "image_index" in v and list(v["image_index"]) != list(a.rows):
+        print(f"FAIL image_index: invar {list(v['image_index'])}, reference {list(a.rows)}")
+        return False
     missing = [n for n in res if n not in names]
     if missing:
         print(f"FAIL: {a.check} lacks transforms {missing}")
@@ -457,17 +467,22 @@ def check_synthetic(a):
         if "mean_alignment" in v:
             ck.close(f"mean_alignment[{name}]", v["mean_alignment"][t], r["ma"], atol=1e-4,
                      rtol=1e-3)
-        # per (param, image): the same points and close values (reported; a looser bound)
+        # per (param, image): the same points and close values (similarity 1e-3 absolute,
+        # distance 1e-3 relative + 1e-2, alignment 1e-3 relative + 1e-6)
         n_img = r["S"].shape[1]
         for j in range(len(r["idx"])):
             for i in range(n_img):
                 ck.close(f"similarity[{name},{j},{i}]", v["similarity"][t, j, i], r["S"][j, i],
-                         atol=1e-2)
+                         atol=1e-3)
                 ck.close(f"distance[{name},{j},{i}]", v["distance"][t, j, i], r["L"][j, i],
-                         atol=1e-3, rtol=1e-2)
+                         atol=1e-2, rtol=1e-3)
                 if "alignment" in v:
                     ck.close(f"alignment[{name},{j},{i}]", v["alignment"][t, j, i], r["A"][j, i],
-                             atol=1e-3, rtol=1e-2)
+                             atol=1e-6, rtol=1e-3)
+        if "param_index" in v and list(v["param_index"][t, :nvalid]) != r["idx"]:
+            print(f"FAIL {name}: invar's grid indices {list(v['param_index'][t, :nvalid])}, "
+                  f"reference {r['idx']}")
+            ck.bad += 1
         if "param_value" in v:
             pv = v["param_value"][t, :len(r["idx"])]
             first = [first_value(r["grid"][k]) for k in r["idx"]]
@@ -579,6 +594,7 @@ def main():
     p.add_argument("--stats-crop", type=int, default=0)
     p.add_argument("--images", type=int, default=0)
     p.add_argument("--grid", default="full")
+    p.add_argument("--sample", default="first", choices=["first", "official"])
     p.add_argument("--transforms", default="all")
     p.add_argument("--protocol", default="paper", choices=["paper", "official"])
     p.add_argument("--threads", type=int, default=1)
