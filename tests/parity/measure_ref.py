@@ -605,6 +605,12 @@ def main():
     if a.cmd == "make":
         make(a.dir)
         return 0
+    if a.dump and a.cmd == "realworld":
+        out, W = realworld(a)
+        print(f"cond(Sigma) {W.cond:.3g}")
+        for g, s, d, al in out:
+            print(f"group {g}: similarity {s:.6f} distance {d:.6f} alignment {al:.6g}")
+        return 0
     if a.dump:
         res, W = synthetic(a)
         print(f"cond(Sigma) {W.cond:.3g}")
