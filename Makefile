@@ -131,6 +131,12 @@ $(PROBE_UNIT_LIB): $(patsubst %.c,$(O)/%.o,$(filter-out src/probe/main.c,$(wildc
 	@rm -f $@
 	@ar rcs $@ $^
 
+# The measurement numerics (whitening, metrics, Hoeffding, sampling) likewise.
+MEASURE_UNIT_LIB := $(O)/libmeasure-unit.a
+$(MEASURE_UNIT_LIB): $(patsubst %,$(O)/src/measure/%.o,whiten metrics hoeffding sample)
+	@rm -f $@
+	@ar rcs $@ $^
+
 $(O)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)
 	@{ for n in $(UNIT_NAMES); do echo "SUITE($$n)"; done; } > $@.tmp && \
@@ -142,7 +148,7 @@ $(O)/tests/unit/%.o: tests/unit/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -MMD -MP -c $< -o $@
 
-$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(LIBINVAR)
+$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(MEASURE_UNIT_LIB) $(LIBINVAR)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ -o $@ -lcunit $(LIBS) $(if $(filter 1,$(CUDA)),-lstdc++)
 

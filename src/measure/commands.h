@@ -14,5 +14,8 @@ extern const measure_command measure_commands[];
 
 int cmd_features(int argc, char **argv);
 int cmd_synthetic(int argc, char **argv);
+int cmd_realworld(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_views(int argc, char **argv);
 
 #endif

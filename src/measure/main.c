@@ -13,6 +13,10 @@ const measure_command measure_commands[] = {
     {"features", "run a checkpoint (or a random init) over a shard and write feature(n, d)",
      cmd_features},
     {"synthetic", "invariance to the 18 synthetic transforms (Table 2)", cmd_synthetic},
+    {"realworld", "invariance across the views of real-world groups (Table 3)", cmd_realworld},
+    {"compare", "which model is significantly the most invariant (Hoeffding, Bonferroni)",
+     cmd_compare},
+    {"views", "uniformity and average confusion ratio of augmented views (Table C.1)", cmd_views},
     {NULL, NULL, NULL},
 };
 
