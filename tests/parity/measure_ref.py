@@ -374,8 +374,9 @@ def realworld(a):
     imgs = pil_images(v["image"])
     groups = v["group"].astype(np.int64)
     f = forward(model, [clean_input(im, a.resize, a.crop) for im in imgs])
-    out = []
+    out, pairs = [], {}
     for g in np.unique(groups):
+        rows = np.nonzero(groups == g)[0]
         fg = f[torch.from_numpy(groups == g)]
         n = fg.shape[0]
         z = W.z(fg)
@@ -394,8 +395,17 @@ def realworld(a):
         u = fg.double().numpy()
         u = u / np.linalg.norm(u, axis=1, keepdims=True)
         al = ((u[:, None, :] - u[None, :, :]) ** 2).sum(-1)
+        # per pair i < j (shard rows): cosine and distance of the whitened pair, alignment
+        zz = z if a.protocol == "paper" else z.double().numpy()
+        zn = zz / np.linalg.norm(zz, axis=1, keepdims=True)
+        for i in range(n):
+            for j in range(i + 1, n):
+                pairs[(int(rows[i]), int(rows[j]))] = (float(zn[i] @ zn[j]),
+                                                       float(np.linalg.norm(zz[i] - zz[j])),
+                                                       float(al[i, j]))
         al = al[~np.eye(n, dtype=bool)].mean()
         out.append((int(g), float(s), float(d), float(al)))
+    a.pairs = pairs
     return out, W
 
 
@@ -529,7 +539,24 @@ def check_realworld(a):
     ck.close("mean_distance", v["mean_distance"], d, rtol=1e-3)
     if "mean_alignment" in v:
         ck.close("mean_alignment", v["mean_alignment"], al, atol=1e-4, rtol=1e-3)
-    for gi, (g, sg, dg, ag) in enumerate(out):
+    ids = list(v["group_id"]) if "group_id" in v else [o[0] for o in out]
+    if sorted(ids) != [o[0] for o in out]:
+        print(f"FAIL group ids: invar {ids}, reference {[o[0] for o in out]}")
+        return False
+    if "pair_i" in v:
+        got = {(int(i), int(j)): (s_, d_, al_) for i, j, s_, d_, al_ in
+               zip(v["pair_i"], v["pair_j"], v["pair_similarity"], v["pair_distance"],
+                   v["pair_alignment"])}
+        if set(got) != set(a.pairs):
+            print(f"FAIL pairs: invar {len(got)}, reference {len(a.pairs)} (different sets)")
+            return False
+        for key, (rs, rd, ra) in a.pairs.items():
+            gs_, gd_, ga_ = got[key]
+            ck.close(f"pair_similarity[{key}]", gs_, rs, atol=1e-3)
+            ck.close(f"pair_distance[{key}]", gd_, rd, rtol=1e-3)
+            ck.close(f"pair_alignment[{key}]", ga_, ra, atol=1e-7, rtol=1e-3)
+    for g, sg, dg, ag in out:
+        gi = ids.index(g)
         ck.close(f"group_similarity[{g}]", v["group_similarity"][gi], sg, atol=1e-3)
         ck.close(f"group_distance[{g}]", v["group_distance"][gi], dg, rtol=1e-3)
         if "group_alignment" in v:

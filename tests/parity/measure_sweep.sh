@@ -22,36 +22,39 @@ ok "stats world (300 images)" $BIN/invar-data world --preset tiny --sets pretrai
 ok "model" $REF make "$T"
 W="$T/model.safetensors"
 
-# synthetic, paper protocol, the full grids of 2 images; stats from a shard
+# synthetic, paper protocol, the full grids of 1 image; stats from a shard (both sides compute
+# its clean features)
 ok "synthetic paper full grids" $M synthetic --model "$W" $NET --data "$T/w/shape.nc" \
-    --stats "$T/s/pretrain.nc" --images 2 --sample first --grid full $SZ --protocol paper \
+    --stats "$T/s/pretrain.nc" --images 1 --sample first --grid full $SZ --protocol paper \
     --out "$T/full.nc" -q
 ok "compare paper full grids" $REF synthetic --model "$W" --data "$T/w/shape.nc" \
-    --stats "$T/s/pretrain.nc" --images 2 --grid full $SZ --protocol paper --check "$T/full.nc"
+    --stats "$T/s/pretrain.nc" --images 1 --grid full $SZ --protocol paper --check "$T/full.nc"
 grep -E 'mean_|differences' "$T/last.log" | sed 's/^/  /'
 
-# both protocols, 8 points of each grid, 8 images
+# both protocols, 8 points of each grid, 8 images (the official draw of them); stats from a
+# features file (the stats shard's, at 36/32)
+ok "stats features" $M features --model "$W" $NET --data "$T/s/pretrain.nc" $SZ \
+    --out "$T/stats.nc" -q
 for P in paper official; do
     ok "synthetic $P grid 8" $M synthetic --model "$W" $NET --data "$T/w/shape.nc" \
-        --stats "$T/s/pretrain.nc" --images 8 --sample first --grid 8 $SZ --protocol $P \
+        --stats "$T/stats.nc" --images 8 --sample official --grid 8 $SZ --protocol $P \
         --batch 16 --out "$T/syn-$P.nc" -q
     ok "compare $P grid 8" $REF synthetic --model "$W" --data "$T/w/shape.nc" \
-        --stats "$T/s/pretrain.nc" --images 8 --grid 8 $SZ --protocol $P --check "$T/syn-$P.nc"
+        --stats "$T/stats.nc" --images 8 --sample official --grid 8 $SZ --protocol $P \
+        --check "$T/syn-$P.nc"
     grep -E 'mean_|differences' "$T/last.log" | sed 's/^/  /'
 done
 
 # negative: another weight file must not pass for this model
 ok "synthetic perturbed weights" $M synthetic --model "$T/perturbed.safetensors" $NET \
-    --data "$T/w/shape.nc" --stats "$T/s/pretrain.nc" --images 8 --sample first --grid 8 $SZ \
+    --data "$T/w/shape.nc" --stats "$T/stats.nc" --images 8 --sample official --grid 8 $SZ \
     --protocol paper --out "$T/bad.nc" -q
 expect_fail "perturbed weights differ from the reference" "FAIL synthetic paper mean_(similarity|distance)" \
-    $REF synthetic --model "$W" --data "$T/w/shape.nc" --stats "$T/s/pretrain.nc" --images 8 \
-    --grid 8 $SZ --protocol paper --check "$T/bad.nc"
+    $REF synthetic --model "$W" --data "$T/w/shape.nc" --stats "$T/stats.nc" --images 8 \
+    --sample official --grid 8 $SZ --protocol paper --check "$T/bad.nc"
 
 # realworld: whitening from a features file (the stats shard's clean features at 36/32), the
 # views at Resize(32) + CenterCrop(32) as the official script's Resize(224) + CenterCrop(224)
-ok "stats features" $M features --model "$W" $NET --data "$T/s/pretrain.nc" $SZ \
-    --out "$T/stats.nc" -q
 for G in illumination viewpoint; do
     for P in paper official; do
         ok "realworld $G $P" $M realworld --model "$W" $NET --data "$T/w/$G.nc" \
