@@ -15,6 +15,10 @@ them). Whitening: the official code loads a precomputed mean and covariance; her
 of 2 d + 1 normal draws (well conditioned; a fixed cost outside the loop, as the cached files).
 deform needs albumentations, which Debian lacks: it is left out ("all" = the other 17) and
 refused by name. --grid K takes K evenly spaced points of each official grid, as invar-measure.
+Differences from the script, none of which changes the work per image: the images come decoded
+from memory (the script decodes each JPEG twice through two ImageFolders; invar reads a shard),
+and the clean feature is passed to scipy's mahalanobis as a vector (scipy 1.10 refuses the
+script's (1, d) row; the 2021 scipy squeezed it).
 
 Prints one line per round and then, for measure.sh to read:
   RESULT images_per_s=X transformed=N seconds=S peak_rss_mb=M threads=T
