@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# measure.sh: invar-measure synthetic, realworld, views and compare end to end on a tiny world
+# with a small random ResNet-18: -np 1, 2 and 3 give the same files; kill -9 and a re-run give
+# the same file as an uninterrupted run (also after a torn journal record); compare marks a
+# model built to be flip-invariant (the same network fed horizontally symmetrised images) and
+# nothing between a model and itself; bad inputs are clear errors.
+source "$(dirname "$0")/../lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+M=$BIN/invar-measure
+PYF="$PYTHON $HERE/measure_files.py"
+NET="--model random --arch resnet18 --stem small --width 0.25 --resize 36 --crop 32"
+
+ok "tiny world" $BIN/invar-data world --preset tiny --out $T/w --sets shape,exposure \
+    --n-shape 160 --groups-exposure 4 -q
+S=$T/w/shape.nc
+ok "stats features" $M features $NET --data $S --out $T/f.nc -q
+SY="synthetic $NET --data $S --stats $T/f.nc --images 6 --grid 3 --batch 8 -q"
+
+# Ranks.
+ok "synthetic -np 1" $M $SY --out $T/s1.nc
+ok "synthetic -np 2" $MPIRUN -np 2 $M $SY --out $T/s2.nc
+ok "synthetic -np 3" $MPIRUN -np 3 $M $SY --out $T/s3.nc
+ok "-np 2 file = -np 1 file" $PYF same $T/s1.nc $T/s2.nc 1e-6
+ok "-np 3 file = -np 1 file" $PYF same $T/s1.nc $T/s3.nc 1e-6
+ok "no resume state left" test ! -e $T/s1.nc.resume
+ok "official protocol" $MPIRUN -np 2 $M $SY --protocol official --sample official --out $T/so.nc
+ok "official protocol file" $PYTHON -c "
+import netCDF4, numpy as np
+a, b = netCDF4.Dataset('$T/s1.nc'), netCDF4.Dataset('$T/so.nc')
+assert b.protocol == 'official' and a.whitening == 'cholesky', (b.protocol, a.whitening)
+names = list(a['transform_name'][:]); h = names.index('hflip')
+s = np.asarray(a['similarity'][h]); 
+assert abs(a['mean_similarity'][h] - np.nanmean(s[1])) < 1e-12   # paper: transformed image only
+assert np.all(np.asarray(a['valid'][h]) == [1, 1, 0])
+assert np.all(np.asarray(b['image_index'][:]) == np.random.RandomState(0).choice(160, 6))
+"
+
+# kill -9 in the middle, a torn record, then the same arguments again.
+RS="synthetic $NET --data $S --stats $T/f.nc --images 4 --grid 6 --batch 4 --threads 1"
+ok "uninterrupted run" $M $RS -q --out $T/full.nc
+$M $RS --out $T/k.nc >$T/kill.log 2>&1 &
+PID=$!
+for i in $(seq 1 300); do
+    [ -s $T/k.nc.resume/rank-0.bin ] && [ "$(stat -c %s $T/k.nc.resume/rank-0.bin)" -gt 2000 ] && break
+    sleep 0.1
+done
+kill -9 $PID 2>/dev/null; wait $PID 2>/dev/null
+ok "killed before the end" test ! -e $T/k.nc
+ok "journal kept" test -s $T/k.nc.resume/rank-0.bin
+printf 'RSWItorn' >>$T/k.nc.resume/rank-0.bin
+ok "re-run continues" $M $RS --out $T/k.nc
+ok "re-run skipped finished units" grep -Eq "units \([1-9][0-9]* done before\)" $T/last.log
+ok "resumed file = uninterrupted file" $PYF same $T/full.nc $T/k.nc 0
+ok "resume state removed" test ! -e $T/k.nc.resume
+mkdir -p $T/x.nc.resume && cp $T/s1.nc $T/x.nc.resume/rank-0.bin
+$M $RS --images 3 -q --out $T/x.nc >/dev/null 2>&1  # not a journal: ignored, replaced
+ok "foreign file in the resume directory ignored" test -e $T/x.nc
+$M $RS --images 3 --out $T/y.nc >/dev/null 2>&1 &
+PID=$!; sleep 2; kill -9 $PID 2>/dev/null; wait $PID 2>/dev/null
+if [ -d $T/y.nc.resume ]; then
+    expect_fail "resume state of other arguments" "y.nc.resume holds the resume state of a run with other arguments" \
+        $M $RS --images 2 --out $T/y.nc
+fi
+
+# Real-world groups.
+E=$T/w/exposure.nc
+RW="realworld --model random --arch resnet18 --stem small --width 0.25 --resize 32 --crop 32 --data $E --stats $S -q"
+ok "realworld -np 1" $M $RW --out $T/r1.nc
+ok "realworld -np 3" $MPIRUN -np 3 $M $RW --out $T/r3.nc
+ok "realworld -np 3 = -np 1" $PYF same $T/r1.nc $T/r3.nc 1e-6
+ok "realworld official" $M $RW --protocol official --out $T/ro.nc
+ok "realworld means" $PYTHON -c "
+import netCDF4, numpy as np
+p, o = netCDF4.Dataset('$T/r1.nc'), netCDF4.Dataset('$T/ro.nc')
+g = np.asarray(p['pair_group'][:]); s = np.asarray(p['pair_similarity'][:]); n = np.asarray(p['group_size'][:])
+per = np.array([s[g == k].mean() for k in range(len(n))])
+assert np.allclose(per, p['group_similarity'][:], atol=1e-12) and abs(per.mean() - p['mean_similarity'][:]) < 1e-12
+full = (2 * per * n * (n - 1) / 2 + n) / n**2   # diagonal included, cosine 1
+assert np.allclose(full, o['group_similarity'][:], atol=1e-5), (full, o['group_similarity'][:])
+"
+
+# Views.
+cat >$T/small.policy <<'P'
+random_resized_crop size=32 scale=0.2,1 ratio=0.75,1.3333333 interpolation=bilinear
+color_jitter brightness=0.4 contrast=0.4 saturation=0.4 hue=0.1 p=0.8
+hflip p=0.5
+P
+VW="views --model random --arch resnet18 --stem small --width 0.25 --data $S --images 6 --views 3 --k 4 --policy $T/small.policy -q"
+ok "views -np 1" $M $VW --out $T/v1.nc
+ok "views -np 2" $MPIRUN -np 2 $M $VW --out $T/v2.nc
+ok "views -np 2 = -np 1" $PYF same $T/v1.nc $T/v2.nc 1e-6
+
+# compare: a model and itself; the same network fed horizontally symmetrised images, so built
+# to be invariant to flips (its hflip similarity is 1).
+ok "symmetric copy" $PYF symmetric $S $T/sym.nc
+CS="synthetic $NET --transforms hflip,rotation --grid 4 --images 60 --batch 32 -q"
+ok "sweep A" $M $CS --data $S --stats $S --out $T/a.nc
+ok "sweep B (symmetrised)" $M $CS --data $T/sym.nc --stats $T/sym.nc --out $T/b.nc
+ok "compare A A" $M compare $T/a.nc $T/a.nc --out $T/aa.nc
+ok "no mark between a model and itself" bash -c "[ \"\$($PYF marks $T/aa.nc hflip)\" = '0 0 0' ]"
+ok "compare A B" $M compare $T/a.nc $T/b.nc --out $T/ab.nc
+ok "B marked on hflip" bash -c "$PYF marks $T/ab.nc hflip | grep -q '^[12] 0 1$'"
+expect_fail "compare of different files" "do not measure the same thing" $M compare $T/a.nc $T/r1.nc --out $T/bad.nc
+expect_fail "compare of one file" "positional|argument" $M compare $T/a.nc --out $T/bad.nc
+
+# Bad input.
+ok "one-image group shard" $PYF single-groups $E $T/single.nc
+expect_fail "one-image groups" "single.nc: 1 of 5 groups have a single image \(e.g. group 99999\)" \
+    $M realworld $NET --data $T/single.nc --stats $S --out $T/bad.nc
+ok "features of another width" $M features --model random --arch resnet18 --stem small --width 0.5 \
+    --data $S --resize 36 --crop 32 --out $T/f256.nc -q
+expect_fail "stats of another dimension" "f256.nc holds 256-dimensional features but the network gives 128" \
+    $M $SY --stats $T/f256.nc --out $T/bad.nc
+expect_fail "unknown transform" "unknown transform 'warp'" $M $SY --transforms rotation,warp --out $T/bad.nc
+ok "torchvision resnet18 checkpoint" $PYF checkpoint $T/r18.safetensors
+expect_fail "checkpoint of another arch" "r18.safetensors is not a resnet18 \(small stem, width 0.25\) checkpoint" \
+    $M synthetic --model $T/r18.safetensors --arch resnet18 --stem small --width 0.25 --data $S --stats $S \
+    --resize 36 --crop 32 --out $T/bad.nc
+expect_fail "groups shard without groups" "shape.nc has no group\(n\) variable" $M realworld $NET --data $S --stats $S --out $T/bad.nc
+expect_fail "bad protocol" "--protocol must be paper or official" $M $SY --protocol code --out $T/bad.nc
+expect_fail "bad grid" "--grid must be 'full' or a number" $M $SY --grid 1 --out $T/bad.nc
+ok "no output left by failures" test ! -e $T/bad.nc
+summary
