@@ -497,7 +497,8 @@ def check_synthetic(a):
             pv = v["param_value"][t, :len(r["idx"])]
             first = [first_value(r["grid"][k]) for k in r["idx"]]
             if not np.allclose(pv, first, rtol=1e-6, atol=1e-6):
-                print(f"note {name}: param_value {pv[:6]} vs reference first values {first[:6]}")
+                print(f"FAIL {name}: param_value {pv[:6]} vs the reference's {first[:6]}")
+                ck.bad += 1
     return ck.report()
 
 
