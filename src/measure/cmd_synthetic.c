@@ -19,6 +19,10 @@
 #include "core/work_queue.h"
 #include "image/augment.h"
 #include "image/transforms.h"
+#include "io/ncio.h"
+#include "io/safetensors.h"
+
+#include <netcdf.h>
 
 #include <math.h>
 #include <mpi.h>
@@ -170,8 +174,14 @@ static int fill_unit(int64_t unit, const double *v, uint32_t count, void *ctx) {
     return INV_OK;
 }
 
-static int synthetic_main(const synth_args *a) {
+// One model's sweep; on rank 0 *res receives the results, *rows_out the image rows (owned by
+// the caller) and *jout the journal to remove once the output is committed.
+static int synthetic_model(const synth_args *a, const char *model, const char *state_out,
+                           synth_result *res_out, int64_t **rows_out, char *method,
+                           size_t method_size, sweep_journal *jout) {
     int rank = mpi_rank(), rc = INV_OK;
+    backbone_args net = a->net;
+    net.model = model;
     int tl[TRANSFORM_COUNT], nt, np[TRANSFORM_COUNT] = {0};
     INV_TRY(parse_transforms(a->transforms, tl, &nt));
     synth_result plan = {.nt = nt};
@@ -215,7 +225,7 @@ static int synthetic_main(const synth_args *a) {
         rc,
         preprocess_plan_init(&pp, (int)s.spec.h, (int)s.spec.w, (int)s.spec.c, a->resize, a->crop),
         done);
-    INV_TRY_GOTO(rc, backbone_open(&b, &a->net), done);
+    INV_TRY_GOTO(rc, backbone_open(&b, &net), done);
     int d = b.d;
     INV_TRY_GOTO(rc,
                  stats_whitening(&b, a->stats, a->resize, a->crop, a->official,
@@ -239,7 +249,7 @@ static int synthetic_main(const synth_args *a) {
     snprintf(key, sizeof key,
              "synthetic model=%s arch=%s stem=%s width=%g seed=%llu data=%s stats=%s "
              "transforms=%s images=%lld sample=%s grid=%s protocol=%s resize=%d crop=%d batch=%d",
-             a->net.model, a->net.arch, a->net.stem, a->net.width, (unsigned long long)a->net.seed,
+             model, a->net.arch, a->net.stem, a->net.width, (unsigned long long)a->net.seed,
              a->data, a->stats, a->transforms, (long long)n, a->sample, a->grid, a->protocol,
              a->resize, a->crop, a->net.batch);
     done = malloc((size_t)nunits), seen = calloc((size_t)nunits, 1);
@@ -247,7 +257,7 @@ static int synthetic_main(const synth_args *a) {
         rc = inv_fail(INV_ENOMEM, "out of memory");
         goto done;
     }
-    INV_TRY_GOTO(rc, sweep_journal_open(&j, a->out, key, nunits, done), done);
+    INV_TRY_GOTO(rc, sweep_journal_open(&j, state_out, key, nunits, done), done);
     have_journal = 1;
     int64_t npending = 0, nimg_todo = 0, ndone = 0;
     for (int64_t u = 0; u < nunits; u++) {
@@ -283,7 +293,10 @@ static int synthetic_main(const synth_args *a) {
         free(pending);
         goto done;
     }
-    INV_TRY_GOTO(rc, work_queue_open(&q, npending), done);
+    if ((rc = work_queue_open(&q, npending))) {
+        free(pending);
+        goto done;
+    }
     progress prog;
     progress_start(&prog, "synthetic", nimg_todo / mpi_size(), "images");
     int64_t mine = 0;
@@ -317,26 +330,115 @@ static int synthetic_main(const synth_args *a) {
                 rc = inv_fail(INV_EIO, "%s: unit %lld missing from the resume journals", j.dir,
                               (long long)u);
         if (!rc) {
-            synth_meta m = {a->net.model, a->net.arch, a->data, a->stats,    a->protocol, a->grid,
-                            w.method,     a->resize,   a->crop, a->official, rows};
-            rc = synth_result_write(&res, a->out, &m, &o, stdout);
-        }
-        if (!rc) {
-            sweep_journal_remove(&j);
-            printf("%s: %lld images x %d transforms (%s protocol, whitening: %s)\n", a->out,
-                   (long long)n, nt, a->protocol, w.method);
+            *res_out = res;
+            memset(&res, 0, sizeof res);
+            *rows_out = rows;
+            rows = NULL;
+            snprintf(method, method_size, "%s", w.method);
+            *jout = j;
         }
     }
     if (!mpi_all_ok(rc == INV_OK) && !rc)
-        rc = inv_fail(INV_EIO, "synthetic: rank 0 failed to write");
+        rc = inv_fail(INV_EIO, "synthetic: rank 0 failed to assemble the results");
 done:
-    (void)have_journal;
+    if (have_journal && j.f) fclose(j.f); // an error before the journal was closed
     synth_result_free(&res);
     free(rows), free(clean), free(zc), free(yc), free(raw), inv_aligned_free(x), free(f), free(z);
     free(y), free(vals), free(done), free(seen), free(units);
     whiten_free(&w);
     backbone_close(&b);
     shard_close(&s);
+    return rc;
+}
+
+// A checkpoint's epoch: its metadata "epoch", else the last number in its file name, else -1.
+static int64_t checkpoint_epoch(const char *path) {
+    st_file f;
+    int64_t e = -1;
+    if (st_open(&f, path) == INV_OK) {
+        const char *m = st_meta(&f, "epoch");
+        if (m) e = strtoll(m, NULL, 10);
+        st_close(&f);
+    } else {
+        inv_error_clear();
+    }
+    if (e >= 0) return e;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    for (const char *c = base; *c; c++)
+        if (*c >= '0' && *c <= '9' && (c == base || c[-1] < '0' || c[-1] > '9'))
+            e = strtoll(c, NULL, 10);
+    return e;
+}
+
+enum { MAX_MODELS = 512 };
+
+// One model, or a comma-separated checkpoint series (each with its own resume state
+// OUT.model-K.resume/), then the file.
+static int synthetic_main(const synth_args *a) {
+    char list[16384];
+    snprintf(list, sizeof list, "%s", a->net.model);
+    char *models[MAX_MODELS];
+    int nm = 0, rc = INV_OK;
+    for (char *save, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (nm == MAX_MODELS)
+            return inv_fail(INV_EINVAL, "--model: more than %d checkpoints", MAX_MODELS);
+        models[nm++] = tok;
+    }
+    if (!nm) return inv_fail(INV_EINVAL, "--model: empty");
+    int series = nm > 1;
+    if (series) {
+        int ncid;
+        char kind[64] = "";
+        INV_TRY(nc_open_read(a->stats, &ncid));
+        if (nc_get_text(ncid, NC_GLOBAL, "invar_kind", kind, sizeof kind, a->stats))
+            inv_error_clear();
+        nc_close(ncid);
+        if (strcmp(kind, "shard"))
+            return inv_fail(INV_EINVAL,
+                            "--stats %s: a checkpoint series needs a shard there (each checkpoint "
+                            "whitens with its own clean features), not a features file",
+                            a->stats);
+    }
+    synth_result *res = calloc((size_t)nm, sizeof *res);
+    sweep_journal *jr = calloc((size_t)nm, sizeof *jr);
+    int64_t *epochs = calloc((size_t)nm, sizeof(int64_t)), *rows = NULL;
+    char method[256] = "", all_methods[4096] = "";
+    if (!res || !jr || !epochs) rc = inv_fail(INV_ENOMEM, "out of memory");
+    for (int q = 0; q < nm && !rc; q++) {
+        char state[4200];
+        if (series)
+            snprintf(state, sizeof state, "%s.model-%d", a->out, q);
+        else
+            snprintf(state, sizeof state, "%s", a->out);
+        int64_t *r = NULL;
+        if (series) log_info("checkpoint %d of %d: %s", q + 1, nm, models[q]);
+        rc = synthetic_model(a, models[q], state, &res[q], &r, method, sizeof method, &jr[q]);
+        if (rows)
+            free(r);
+        else
+            rows = r;
+        epochs[q] = series ? checkpoint_epoch(models[q]) : 0;
+        if (series && epochs[q] < 0) epochs[q] = q;
+        size_t len = strlen(all_methods);
+        snprintf(all_methods + len, sizeof all_methods - len, "%s%s", q ? "; " : "", method);
+    }
+    if (!rc && mpi_rank() == 0) {
+        transform_opts o = {.resize = a->resize, .crop = a->crop, .seed = a->net.seed};
+        synth_meta m = {a->net.model, a->net.arch, a->data, a->stats,    a->protocol, a->grid,
+                        all_methods,  a->resize,   a->crop, a->official, rows};
+        rc = synth_result_write(res, series ? nm : 0, (const char *const *)models, epochs, a->out,
+                                &m, &o, stdout);
+        if (!rc) {
+            for (int q = 0; q < nm; q++) sweep_journal_remove(&jr[q]);
+            printf("%s: %lld images x %d transforms%s (%s protocol, whitening: %s)\n", a->out,
+                   (long long)res[0].n, res[0].nt, series ? " x checkpoints" : "", a->protocol,
+                   all_methods);
+        }
+    }
+    if (!mpi_all_ok(rc == INV_OK) && !rc)
+        rc = inv_fail(INV_EIO, "synthetic: rank 0 failed to write");
+    for (int q = 0; res && q < nm; q++) synth_result_free(&res[q]);
+    free(res), free(jr), free(epochs), free(rows);
     return rc;
 }
 
@@ -355,7 +457,10 @@ int cmd_synthetic(int argc, char **argv) {
          *protocol = (char *)a.protocol;
     cli_option opts[] = {
         {"model", 0, OPT_STRING, &model, "CKPT|random",
-         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded init)", 0, 0, 1},
+         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded init); "
+         "CKPT1,CKPT2,...: a checkpoint series (Figure C.1), a leading model dimension with "
+         "each one's epoch",
+         0, 0, 1},
         {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
         {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small (3x3/1 conv, no pool)", 0, 0, 0},
         {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier of the 64 base channels", 0,

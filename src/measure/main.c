@@ -1,5 +1,5 @@
 // main.c: invar-measure, the measurement program: dispatches to the sub-commands listed here
-// (features; the invariance sweeps come as further cmd_NAME.c files).
+// (features, the invariance sweeps synthetic/realworld/views, compare), one cmd_NAME.c each.
 #include "commands.h"
 
 #include "core/cli.h"
@@ -28,7 +28,9 @@ static void usage(FILE *out) {
         fprintf(out, "  %-12s %s\n", c->name, c->summary);
     fprintf(out, "\nRun 'invar-measure COMMAND --help' for a command's options.\n"
                  "Example:\n  invar-measure features --model random --arch resnet18 --stem small "
-                 "--data shard.nc --out features.nc\n");
+                 "--data shard.nc --out features.nc\n"
+                 "  invar-measure synthetic --model moco.safetensors --arch resnet50 --data val.nc "
+                 "--stats val_features.nc --images 1000 --sample official --out inv.nc\n");
 }
 
 int main(int argc, char **argv) {

@@ -7,8 +7,9 @@
 //   image_similarity, image_distance, image_alignment (transform, image): each image's mean over
 //   the grid points the protocol's means use (what `compare` tests)
 //   mean_similarity, mean_distance, mean_alignment (transform); image_index (image) int64
-//   attributes invar_kind = "invariance_synthetic", model, arch, data, stats, protocol, grid,
-//   whitening, resize, crop.
+//   (a checkpoint series: a leading model dimension, epoch(model), model_path(model))
+//   attributes invar_kind = "invariance_synthetic" ("_series"), model, arch, data, stats, protocol,
+//   grid, whitening, resize, crop.
 #ifndef INVAR_MEASURE_SYNTHETIC_RESULT_H
 #define INVAR_MEASURE_SYNTHETIC_RESULT_H
 
@@ -36,8 +37,11 @@ int synth_result_init(synth_result *r, int nt, const int *t, const int *np, int 
 void synth_result_free(synth_result *r);
 // Means (paper: over every valid (point, image), two-image transforms over point 1 only;
 // official: nanmean over images per point, then the mean over points) and the file.
-// summary (may be NULL) receives a table of the means.
-int synth_result_write(const synth_result *r, const char *path, const synth_meta *m,
+// r: one result (nm = 0: no model dimension), or nm results of a checkpoint series (a leading
+// model dimension on the per-model variables, epoch(model), model_path(model)); they share the
+// plan (transforms, points, images). summary (may be NULL) receives a table of the means.
+int synth_result_write(const synth_result *r, int nm, const char *const *models,
+                       const int64_t *epochs, const char *path, const synth_meta *m,
                        const transform_opts *o, FILE *summary);
 
 #endif

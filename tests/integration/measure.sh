@@ -101,6 +101,8 @@ ok "no mark between a model and itself" bash -c "[ \"\$($PYF marks $T/aa.nc hfli
 ok "compare A B" $M compare $T/a.nc $T/b.nc --out $T/ab.nc
 ok "B marked on hflip" bash -c "$PYF marks $T/ab.nc hflip | grep -q '^[12] 0 1$'"
 expect_fail "compare of different files" "do not measure the same thing" $M compare $T/a.nc $T/r1.nc --out $T/bad.nc
+head -c 600 $T/a.nc >$T/trunc.nc
+expect_fail "truncated invariance file" "trunc.nc" $M compare $T/a.nc $T/trunc.nc --out $T/bad.nc
 expect_fail "compare of one file" "positional|argument" $M compare $T/a.nc --out $T/bad.nc
 
 # Bad input.
@@ -116,6 +118,22 @@ ok "torchvision resnet18 checkpoint" $PYF checkpoint $T/r18.safetensors
 expect_fail "checkpoint of another arch" "r18.safetensors is not a resnet18 \(small stem, width 0.25\) checkpoint" \
     $M synthetic --model $T/r18.safetensors --arch resnet18 --stem small --width 0.25 --data $S --stats $S \
     --resize 36 --crop 32 --out $T/bad.nc
+# A checkpoint series: a leading model dimension, epochs from the metadata or the file name.
+ok "second checkpoint (epoch 5 in its metadata)" $PYF checkpoint $T/second.safetensors 1 5
+SER="--arch resnet18 --data $S --stats $E --images 2 --transforms hflip,rotation --grid 2 --resize 36 --crop 32 -q"
+ok "series" $MPIRUN -np 2 $M synthetic --model $T/r18.safetensors,$T/second.safetensors $SER --out $T/series.nc
+ok "one of the series alone" $M synthetic --model $T/second.safetensors $SER --out $T/second.nc
+ok "series file" $PYTHON -c "
+import netCDF4, numpy as np
+s, o = netCDF4.Dataset('$T/series.nc'), netCDF4.Dataset('$T/second.nc')
+assert list(s['epoch'][:]) == [18, 5], s['epoch'][:]
+assert s['similarity'].dimensions == ('model', 'transform', 'param', 'image')
+for v in ('similarity', 'distance', 'mean_similarity', 'image_distance'):
+    assert np.nanmax(np.abs(np.asarray(s[v][1]) - np.asarray(o[v][:]))) < 1e-6, v
+"
+ok "no series resume state left" bash -c "! ls -d $T/series.nc.model-* 2>/dev/null"
+expect_fail "series with a features file as stats" "checkpoint series needs a shard" \
+    $M synthetic --model $T/r18.safetensors,$T/second.safetensors $SER --stats $T/f.nc --out $T/bad.nc
 expect_fail "groups shard without groups" "shape.nc has no group\(n\) variable" $M realworld $NET --data $S --stats $S --out $T/bad.nc
 expect_fail "bad protocol" "--protocol must be paper or official" $M $SY --protocol code --out $T/bad.nc
 expect_fail "bad grid" "--grid must be 'full' or a number" $M $SY --grid 1 --out $T/bad.nc

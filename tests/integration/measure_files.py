@@ -37,9 +37,11 @@ def gaussian_blur(x, sigma):
     return np.clip(np.rint(y), 0, 255).astype(np.uint8)
 
 
-def torch_checkpoint(path):
-    """torchvision's resnet18 (standard stem, width 1) as safetensors."""
+def torch_checkpoint(path, seed=0, epoch=None):
+    """torchvision's resnet18 (standard stem, width 1, random init `seed`) as safetensors."""
+    import torch
     import torchvision
+    torch.manual_seed(seed)
     sd = torchvision.models.resnet18().state_dict()
     header, blobs, off = {}, [], 0
     for name, t in sd.items():
@@ -50,6 +52,8 @@ def torch_checkpoint(path):
         header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
+    if epoch is not None:
+        header["__metadata__"] = {"epoch": str(epoch)}
     h = json.dumps(header).encode()
     h += b" " * (-len(h) % 8)
     with open(path, "wb") as f:
@@ -91,8 +95,8 @@ if __name__ == "__main__":
             g = np.asarray(a["group"][:]).copy()
         g[0] = 99999
         copy_shard(sys.argv[2], sys.argv[3], group=g)
-    elif cmd == "checkpoint":
-        torch_checkpoint(sys.argv[2])
+    elif cmd == "checkpoint":  # PATH [SEED [EPOCH]]
+        torch_checkpoint(sys.argv[2], *[int(v) for v in sys.argv[3:]])
     elif cmd == "same":
         same(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     elif cmd == "marks":  # compare file: the mark of (model, column name)
