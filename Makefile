@@ -24,7 +24,8 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4 \
 	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy \
-	python3-torch python3-torchvision python3-pil
+	python3-torch python3-torchvision python3-pil \
+	libinih-dev gnuplot-nox slurm-wlm munge
 
 .PHONY: all deps check bench fuzz format clean cuda-info
 all: info lib programs
@@ -59,7 +60,7 @@ HAVE_DNNL := $(shell [ -f /usr/include/oneapi/dnnl/dnnl.h ] && echo 1)
 WARN   := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS_BASE := -std=c11 $(WARN) -fopenmp -D_GNU_SOURCE -Isrc/common $(MPI_CFLAGS) $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS   := $(PKG_LIBS) -ljpeg -lscalapack-openmpi -llapacke -lopenblas $(MPI_LIBS) -fopenmp -lm
+LIBS   := $(PKG_LIBS) -linih -ljpeg -lscalapack-openmpi -llapacke -lopenblas $(MPI_LIBS) -fopenmp -lm
 DEFS   :=
 ifeq ($(HAVE_DNNL),1)
 DEFS += -DINVAR_HAVE_DNNL
