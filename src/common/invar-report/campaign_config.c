@@ -14,45 +14,62 @@
 
 // The keys each section kind accepts. Grid sections accept the model training keys below and
 // any "policy.OP.PARAM[,PARAM...]".
-static const char *const campaign_keys[] = {"name",  "run_dir", "include", "stages", "ranks",
-                                            "threads", "seed", "results", NULL};
+static const char *const campaign_keys[] = {"name",    "run_dir", "include", "stages", "ranks",
+                                            "threads", "seed",    "results", NULL};
 static const char *const data_keys[] = {
-    "source",      "preset",      "size",      "seed",         "world_args",
-    "resize",      "crop",        "pretrain",  "ident_train",  "ident_test",
-    "shape",       "colour",      "keypoints", "pose",         "viewpoint",
-    "illumination", "temperature", "exposure", "blur",         "stereo",
-    NULL};
+    "source",    "preset",       "size",        "seed",     "world_args", "resize",    "crop",
+    "pretrain",  "ident_train",  "ident_test",  "shape",    "colour",     "keypoints", "pose",
+    "viewpoint", "illumination", "temperature", "exposure", "blur",       "stereo",    NULL};
 static const char *const model_keys[] = {
-    "label",  "objective", "policy",  "arch",  "stem",        "width", "epochs",
-    "batch",  "queue",     "seeds",   "seed",  "lr",          "dim",   "size",
-    "keep_epochs", "save_every", "train_args", "l2", "moco_m", "temperature", NULL};
+    "label",       "objective",  "policy",     "arch", "stem",   "width",       "epochs",
+    "batch",       "queue",      "seeds",      "seed", "lr",     "dim",         "size",
+    "keep_epochs", "save_every", "train_args", "l2",   "moco_m", "temperature", NULL};
 static const char *const baseline_keys[] = {"label", "kind", "path", "arch", "stem",
                                             "width", "seed", "l2",   NULL};
 static const char *const fusion_keys[] = {"label", "members", "l2", NULL};
 static const char *const grid_keys[] = {"model", "label", NULL};
-static const char *const grid_model_keys[] = {"epochs", "width", "batch", "queue", "lr", "dim",
-                                              "size",   "seed",  "moco_m", "temperature", NULL};
-static const char *const sweeps_keys[] = {
-    "synthetic",     "synthetic_sets", "images",       "grid",          "transforms",
-    "resize",        "crop",           "stats_set",    "realworld",     "realworld_sets",
-    "views",         "views_set",      "views_count",  "views_k",       "views_policy",
-    "compare",       "compare_models", "alpha",        "protocol",      "correlate",
-    "correlate_models", "batch",       NULL};
-static const char *const probes_keys[] = {"tasks",     "l2",        "folds",    "standardize",
-                                          "krr",       "krr_alpha", "krr_gamma", "krr_folds",
-                                          "linear",    "max_iter",  NULL};
+static const char *const grid_model_keys[] = {"epochs", "width",       "batch", "queue",
+                                              "lr",     "dim",         "size",  "seed",
+                                              "moco_m", "temperature", NULL};
+static const char *const sweeps_keys[] = {"synthetic",
+                                          "synthetic_sets",
+                                          "images",
+                                          "grid",
+                                          "transforms",
+                                          "resize",
+                                          "crop",
+                                          "stats_set",
+                                          "realworld",
+                                          "realworld_sets",
+                                          "views",
+                                          "views_set",
+                                          "views_count",
+                                          "views_k",
+                                          "views_policy",
+                                          "compare",
+                                          "compare_models",
+                                          "alpha",
+                                          "protocol",
+                                          "correlate",
+                                          "correlate_models",
+                                          "batch",
+                                          NULL};
+static const char *const probes_keys[] = {"tasks",  "l2",        "folds",     "standardize",
+                                          "krr",    "krr_alpha", "krr_gamma", "krr_folds",
+                                          "linear", "max_iter",  NULL};
 static const char *const features_keys[] = {"batch", "resize", "crop", NULL};
-static const char *const slurm_keys[] = {"partition", "account", "qos",  "time",  "ntasks",
-                                         "cpus_per_task", "mem", "gres", "nodes", "extra", NULL};
+static const char *const slurm_keys[] = {"partition", "account",       "qos", "time",
+                                         "ntasks",    "cpus_per_task", "mem", "gres",
+                                         "nodes",     "extra",         NULL};
 
 static const struct {
     const char *kind;
     const char *const *keys;
     int has_id; // 0: no id, 1: id required, 2: id optional
 } kinds[] = {
-    {"campaign", campaign_keys, 0}, {"data", data_keys, 0},       {"model", model_keys, 1},
-    {"baseline", baseline_keys, 1}, {"fusion", fusion_keys, 1},   {"grid", grid_keys, 1},
-    {"sweeps", sweeps_keys, 0},     {"probes", probes_keys, 0},   {"features", features_keys, 0},
+    {"campaign", campaign_keys, 0}, {"data", data_keys, 0},     {"model", model_keys, 1},
+    {"baseline", baseline_keys, 1}, {"fusion", fusion_keys, 1}, {"grid", grid_keys, 1},
+    {"sweeps", sweeps_keys, 0},     {"probes", probes_keys, 0}, {"features", features_keys, 0},
     {"slurm", slurm_keys, 2},
 };
 
@@ -73,7 +90,7 @@ typedef struct {
     campaign_config *c;
     const char *path;
     int depth;
-    int line;     // lines read so far (the reader counts them: Debian's inih passes no line)
+    int line; // lines read so far (the reader counts them: Debian's inih passes no line)
     FILE *f;
     char err[1024];
 } load_ctx;
@@ -109,8 +126,7 @@ static int handler(void *user, const char *section, const char *name, const char
     int lineno = x->line;
     char kind[128] = "", id[256] = "";
     if (sscanf(section, "%127s %255s", kind, id) < 1) {
-        snprintf(x->err, sizeof x->err, "%s:%d: key '%s' outside a section", x->path, lineno,
-                 name);
+        snprintf(x->err, sizeof x->err, "%s:%d: key '%s' outside a section", x->path, lineno, name);
         return 0;
     }
     int k = -1;
@@ -131,8 +147,7 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     }
     if (kinds[k].has_id == 0 && *id) {
-        snprintf(x->err, sizeof x->err, "%s:%d: section [%s] takes no id", x->path, lineno,
-                 kind);
+        snprintf(x->err, sizeof x->err, "%s:%d: section [%s] takes no id", x->path, lineno, kind);
         return 0;
     }
     int known = in_list(kinds[k].keys, name);
@@ -266,14 +281,14 @@ int config_get_int(const campaign_config *c, const char *kind, const char *id, c
     errno = 0;
     long v = strtol(e->value, &end, 10);
     if (errno || end == e->value || *end || v < min || v > max)
-        return inv_fail(INV_EINVAL, "%s: %s = '%s': expected an integer in [%ld, %ld]",
-                        e->source, key, e->value, min, max);
+        return inv_fail(INV_EINVAL, "%s: %s = '%s': expected an integer in [%ld, %ld]", e->source,
+                        key, e->value, min, max);
     *out = v;
     return INV_OK;
 }
 
-int config_get_double(const campaign_config *c, const char *kind, const char *id,
-                      const char *key, double dflt, double *out) {
+int config_get_double(const campaign_config *c, const char *kind, const char *id, const char *key,
+                      double dflt, double *out) {
     const config_entry *e = find(c, kind, id, key);
     if (!e) {
         *out = dflt;
@@ -283,8 +298,7 @@ int config_get_double(const campaign_config *c, const char *kind, const char *id
     errno = 0;
     double v = strtod(e->value, &end);
     if (errno || end == e->value || *end)
-        return inv_fail(INV_EINVAL, "%s: %s = '%s': expected a number", e->source, key,
-                        e->value);
+        return inv_fail(INV_EINVAL, "%s: %s = '%s': expected a number", e->source, key, e->value);
     *out = v;
     return INV_OK;
 }

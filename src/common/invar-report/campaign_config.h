@@ -27,15 +27,14 @@ int config_load(campaign_config *c, const char *path);
 void config_free(campaign_config *c);
 
 // The value of kind/id/key, or NULL. The last assignment wins.
-const char *config_get(const campaign_config *c, const char *kind, const char *id,
-                       const char *key);
+const char *config_get(const campaign_config *c, const char *kind, const char *id, const char *key);
 const char *config_source(const campaign_config *c, const char *kind, const char *id,
                           const char *key);
 // Typed look-ups with a default; INV_EINVAL naming the key's FILE:LINE on a bad value.
 int config_get_int(const campaign_config *c, const char *kind, const char *id, const char *key,
                    long dflt, long min, long max, long *out);
-int config_get_double(const campaign_config *c, const char *kind, const char *id,
-                      const char *key, double dflt, double *out);
+int config_get_double(const campaign_config *c, const char *kind, const char *id, const char *key,
+                      double dflt, double *out);
 int config_get_bool(const campaign_config *c, const char *kind, const char *id, const char *key,
                     int dflt, int *out);
 // The ids of every section of `kind`, in file order. *ids[i] point into the config.

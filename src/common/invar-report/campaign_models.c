@@ -24,12 +24,13 @@ static int get_str(const campaign_config *c, const char *kind, const char *id, c
     return INV_OK;
 }
 
-static int check_arch(const campaign_config *c, const char *kind, const char *id,
-                      plan_model *m) {
+static int check_arch(const campaign_config *c, const char *kind, const char *id, plan_model *m) {
     const char *src = config_source(c, kind, id, "arch");
     if (strcmp(m->arch, "resnet18") && strcmp(m->arch, "resnet50") && strcmp(m->arch, "resnet50x3"))
-        return inv_fail(INV_EINVAL, "%s: [%s %s] arch '%s': expected resnet18, resnet50 or "
-                        "resnet50x3", src, kind, id, m->arch);
+        return inv_fail(INV_EINVAL,
+                        "%s: [%s %s] arch '%s': expected resnet18, resnet50 or "
+                        "resnet50x3",
+                        src, kind, id, m->arch);
     if (strcmp(m->stem, "small") && strcmp(m->stem, "standard"))
         return inv_fail(INV_EINVAL, "%s: [%s %s] stem '%s': expected small or standard",
                         config_source(c, kind, id, "stem"), kind, id, m->stem);
@@ -122,7 +123,8 @@ static int read_baseline(const campaign_config *c, const char *id, plan_model *m
         m->kind = MODEL_CHECKPOINT;
         const char *path = config_get(c, k, id, "path");
         if (!path || !*path)
-            return inv_fail(INV_EINVAL, "%s: [baseline %s] kind = checkpoint needs path = FILE "
+            return inv_fail(INV_EINVAL,
+                            "%s: [baseline %s] kind = checkpoint needs path = FILE "
                             "(a safetensors backbone with torchvision names)",
                             config_source(c, k, id, "kind"), id);
         INV_TRY(get_str(c, k, id, "path", "", m->checkpoint, sizeof m->checkpoint));
@@ -192,8 +194,10 @@ static int apply_grid_key(const config_entry *e, const char *value, plan_model *
         for (int i = 0; i < n; i++) {
             int rc = set_policy_param(m->policy_text, sizeof m->policy_text, op, names[i], value);
             if (rc == -1)
-                return inv_fail(INV_EINVAL, "%s: %s: the policy '%s' of model %s has no "
-                                "operation '%s'", e->source, e->key, m->policy, m->id, op);
+                return inv_fail(INV_EINVAL,
+                                "%s: %s: the policy '%s' of model %s has no "
+                                "operation '%s'",
+                                e->source, e->key, m->policy, m->id, op);
             if (rc) return inv_fail(INV_EINVAL, "%s: policy text too long", e->source);
         }
         return INV_OK;
@@ -201,21 +205,31 @@ static int apply_grid_key(const config_entry *e, const char *value, plan_model *
     double v = strtod(value, &end);
     if (end == value || *end)
         return inv_fail(INV_EINVAL, "%s: %s: '%s' is not a number", e->source, e->key, value);
-    if (!strcmp(e->key, "width")) m->width = v;
-    else if (!strcmp(e->key, "lr")) m->lr = v;
-    else if (!strcmp(e->key, "moco_m")) m->moco_m = v;
-    else if (!strcmp(e->key, "temperature")) m->temperature = v;
+    if (!strcmp(e->key, "width"))
+        m->width = v;
+    else if (!strcmp(e->key, "lr"))
+        m->lr = v;
+    else if (!strcmp(e->key, "moco_m"))
+        m->moco_m = v;
+    else if (!strcmp(e->key, "temperature"))
+        m->temperature = v;
     else {
         if (v != floor(v) || v < 0)
             return inv_fail(INV_EINVAL, "%s: %s: '%s' must be a whole number", e->source, e->key,
                             value);
         long iv = (long)v;
-        if (!strcmp(e->key, "epochs")) m->epochs = iv;
-        else if (!strcmp(e->key, "batch")) m->batch = iv;
-        else if (!strcmp(e->key, "queue")) m->queue = iv;
-        else if (!strcmp(e->key, "dim")) m->dim = iv;
-        else if (!strcmp(e->key, "size")) m->size = iv;
-        else if (!strcmp(e->key, "seed")) m->seed = iv;
+        if (!strcmp(e->key, "epochs"))
+            m->epochs = iv;
+        else if (!strcmp(e->key, "batch"))
+            m->batch = iv;
+        else if (!strcmp(e->key, "queue"))
+            m->queue = iv;
+        else if (!strcmp(e->key, "dim"))
+            m->dim = iv;
+        else if (!strcmp(e->key, "size"))
+            m->size = iv;
+        else if (!strcmp(e->key, "seed"))
+            m->seed = iv;
     }
     return INV_OK;
 }
@@ -224,8 +238,8 @@ static int expand_grid(campaign_plan *p, const char *gid) {
     const campaign_config *c = &p->cfg;
     const char *base = config_get(c, "grid", gid, "model");
     if (!base)
-        return inv_fail(INV_EINVAL, "[grid %s] (in %s) needs model = ID of a [model] section",
-                        gid, p->config_path);
+        return inv_fail(INV_EINVAL, "[grid %s] (in %s) needs model = ID of a [model] section", gid,
+                        p->config_path);
     int bi = -1;
     for (int i = 0; i < p->nmodels; i++)
         if (!strcmp(p->models[i].id, base) && p->models[i].kind == MODEL_TRAINED) bi = i;
@@ -242,15 +256,17 @@ static int expand_grid(campaign_plan *p, const char *gid) {
         if (!strcmp(keys[i]->key, "model") || !strcmp(keys[i]->key, "label")) continue;
         int n = config_split(keys[i]->value, ';', bufs[naxes], sizeof bufs[naxes], vals[naxes], 64);
         if (n <= 0)
-            return inv_fail(INV_EINVAL, "%s: %s: expected values separated by ';'",
-                            keys[i]->source, keys[i]->key);
+            return inv_fail(INV_EINVAL, "%s: %s: expected values separated by ';'", keys[i]->source,
+                            keys[i]->key);
         nvals[naxes] = n;
         axes[naxes++] = keys[i];
         total *= n;
     }
     if (naxes == 0)
-        return inv_fail(INV_EINVAL, "[grid %s] (in %s) has no value lists (e.g. epochs = 10; 20, "
-                        "policy.random_resized_crop.scale = 0.08,1; 0.5,1)", gid, p->config_path);
+        return inv_fail(INV_EINVAL,
+                        "[grid %s] (in %s) has no value lists (e.g. epochs = 10; 20, "
+                        "policy.random_resized_crop.scale = 0.08,1; 0.5,1)",
+                        gid, p->config_path);
     if (p->nmodels + total > PLAN_MAX_MODELS)
         return inv_fail(INV_EINVAL, "[grid %s]: %ld grid points: more than %d models in all", gid,
                         total, PLAN_MAX_MODELS);
@@ -292,8 +308,7 @@ static int expand_grid(campaign_plan *p, const char *gid) {
             char src[256];
             snprintf(src, sizeof src, "grid %s point %ld", gid, g);
             if (policy_parse(m->policy_text, src, &check) || policy_validate(&check, src))
-                return inv_fail(INV_EINVAL, "%s: [grid %s]: %s", p->config_path, gid,
-                                inv_errmsg());
+                return inv_fail(INV_EINVAL, "%s: [grid %s]: %s", p->config_path, gid, inv_errmsg());
             char id[96];
             snprintf(id, sizeof id, "%s", m->id);
             snprintf(m->policy, sizeof m->policy, "%s/policies/%s.policy", p->run_dir, id);
@@ -301,8 +316,10 @@ static int expand_grid(campaign_plan *p, const char *gid) {
             m->policy_text[0] = 0;
         }
         if (!strcmp(m->objective, "moco") && m->queue % m->batch)
-            return inv_fail(INV_EINVAL, "[grid %s] point %s: queue %ld is not a multiple of batch "
-                            "%ld", gid, m->grid_values, m->queue, m->batch);
+            return inv_fail(INV_EINVAL,
+                            "[grid %s] point %s: queue %ld is not a multiple of batch "
+                            "%ld",
+                            gid, m->grid_values, m->queue, m->batch);
         char id[96];
         snprintf(id, sizeof id, "%s", m->id);
         snprintf(m->checkpoint, sizeof m->checkpoint, "%s/models/%s/backbone.safetensors",
@@ -373,8 +390,10 @@ int plan_models(campaign_plan *p) {
     for (int i = 0; i < p->nmodels; i++)
         for (int j = 0; j < i; j++)
             if (!strcmp(p->models[i].id, p->models[j].id))
-                return inv_fail(INV_EINVAL, "%s: two models are named '%s' (model and baseline "
-                                "ids share one name space)", p->config_path, p->models[i].id);
+                return inv_fail(INV_EINVAL,
+                                "%s: two models are named '%s' (model and baseline "
+                                "ids share one name space)",
+                                p->config_path, p->models[i].id);
     n = config_section_ids(c, "fusion", ids, PLAN_MAX_FUSIONS);
     for (int i = 0; i < n; i++) {
         plan_fusion *f = &p->fusions[p->nfusions];
@@ -392,7 +411,8 @@ int plan_models(campaign_plan *p) {
             for (int j = 0; j < p->nmodels; j++)
                 if (!strcmp(p->models[j].id, items[k])) mi = j;
             if (mi < 0)
-                return inv_fail(INV_EINVAL, "%s: [fusion %s] member '%s' is not a model or "
+                return inv_fail(INV_EINVAL,
+                                "%s: [fusion %s] member '%s' is not a model or "
                                 "baseline (seed copies are named ID_sSEED)",
                                 config_source(c, "fusion", ids[i], "members"), ids[i], items[k]);
             f->members[f->nmembers++] = mi;

@@ -22,11 +22,11 @@
 #include <unistd.h>
 
 const char *const plan_stage_names[STAGE_COUNT] = {
-    "data", "train", "features", "synthetic", "realworld", "views",
-    "compare", "krr", "linear", "correlate", "report"};
+    "data",    "train", "features", "synthetic", "realworld", "views",
+    "compare", "krr",   "linear",   "correlate", "report"};
 const char *const plan_set_names[PLAN_MAX_SETS] = {
-    "pretrain", "ident_train", "ident_test", "shape",    "colour",   "keypoints", "pose",
-    "viewpoint", "illumination", "temperature", "exposure", "blur", "stereo"};
+    "pretrain",  "ident_train",  "ident_test",  "shape",    "colour", "keypoints", "pose",
+    "viewpoint", "illumination", "temperature", "exposure", "blur",   "stereo"};
 
 // Which stages each stage waits for (Slurm afterok; the report waits with afterany).
 static const unsigned stage_deps[STAGE_COUNT] = {
@@ -85,8 +85,10 @@ static void sb_arg(sbuf *b, const char *arg) {
     }
     sb_add(b, " '");
     for (const char *p = arg; *p; p++) {
-        if (*p == '\'') sb_add(b, "'\\''");
-        else sb_add(b, "%c", *p);
+        if (*p == '\'')
+            sb_add(b, "'\\''");
+        else
+            sb_add(b, "%c", *p);
     }
     sb_add(b, "'");
 }
@@ -180,7 +182,9 @@ static unsigned model_needs(const plan_model *m) {
     return m->kind == MODEL_TRAINED ? 1u << STAGE_TRAIN : 0;
 }
 
-static int stage_ranks(const campaign_plan *p, int stage) { return (int)p->stages[stage].ntasks; }
+static int stage_ranks(const campaign_plan *p, int stage) {
+    return (int)p->stages[stage].ntasks;
+}
 
 static const char *cfg(const campaign_plan *p, const char *kind, const char *key,
                        const char *dflt) {
@@ -240,8 +244,10 @@ static int data_jobs(campaign_plan *p) {
         sb_add(&out, "%s%s", n++ ? " " : "", p->sets[i]);
     }
     if (n == 0)
-        return inv_fail(INV_EINVAL, "%s: [data] source = paths names no data set (keys pretrain, "
-                        "ident_train, ..., stereo)", p->config_path);
+        return inv_fail(INV_EINVAL,
+                        "%s: [data] source = paths names no data set (keys pretrain, "
+                        "ident_train, ..., stereo)",
+                        p->config_path);
     return add_job(p, STAGE_DATA, 0, "link data sets", 1, &out, &cmd);
 }
 
@@ -288,10 +294,11 @@ static void fused_features(const campaign_plan *p, const int *members, int n, co
     }
 }
 
-
 // Models measured and probed: every model; the "primary" ones (no seed copies or grid points)
 // enter the k-way comparisons and the rank correlations unless the config names them.
-static int primary(const plan_model *m) { return !m->seed_copy && !m->grid[0]; }
+static int primary(const plan_model *m) {
+    return !m->seed_copy && !m->grid[0];
+}
 
 static int model_list(campaign_plan *p, const char *key, int *idx) {
     const char *v = config_get(&p->cfg, "sweeps", "", key);
@@ -333,7 +340,8 @@ static int flag(campaign_plan *p, const char *kind, const char *key, int dflt) {
 }
 
 static void preprocess_opts(campaign_plan *p, const char *kind, sbuf *cmd) {
-    const char *r = config_get(&p->cfg, kind, "", "resize"), *c = config_get(&p->cfg, kind, "", "crop");
+    const char *r = config_get(&p->cfg, kind, "", "resize"),
+               *c = config_get(&p->cfg, kind, "", "crop");
     if (r) sb_add(cmd, " --resize %s", r);
     if (c) sb_add(cmd, " --crop %s", c);
 }
@@ -348,9 +356,9 @@ static int downstream_jobs(campaign_plan *p) {
         return INV_EINVAL;
     char sbufs[512], *syn_sets[PLAN_MAX_SETS], rbufs[512], *rw_sets[PLAN_MAX_SETS];
     int nsyn = set_list(p, "synthetic_sets", "shape", sbufs, sizeof sbufs, syn_sets, PLAN_MAX_SETS);
-    int nrw = set_list(p, "realworld_sets",
-                       "viewpoint,illumination,temperature,exposure,blur,stereo", rbufs,
-                       sizeof rbufs, rw_sets, PLAN_MAX_SETS);
+    int nrw =
+        set_list(p, "realworld_sets", "viewpoint,illumination,temperature,exposure,blur,stereo",
+                 rbufs, sizeof rbufs, rw_sets, PLAN_MAX_SETS);
     if (nsyn < 0 || nrw < 0) return -(nsyn < 0 ? nsyn : nrw);
     if (!do_syn) nsyn = 0;
     if (!do_rw) nrw = 0;
@@ -377,7 +385,8 @@ static int downstream_jobs(campaign_plan *p) {
             sbuf out = {0}, cmd = {0};
             feature_path(p, m->id, plan_set_names[s], f, sizeof f);
             sb_add(&out, "%s", f);
-            sb_add(&cmd, "mkdir -p %s/features/%s && $LAUNCH invar-measure features", p->run_dir, m->id);
+            sb_add(&cmd, "mkdir -p %s/features/%s && $LAUNCH invar-measure features", p->run_dir,
+                   m->id);
             model_opts(m, &cmd);
             sb_opt(&cmd, "--data", p->sets[s]);
             sb_opt(&cmd, "--out", f);
@@ -442,10 +451,12 @@ static int downstream_jobs(campaign_plan *p) {
             sbuf out = {0}, cmd = {0};
             snprintf(o, sizeof o, "%s/measure/%s/views.nc", p->run_dir, m->id);
             sb_add(&out, "%s", o);
-            sb_add(&cmd, "mkdir -p %s/measure/%s && $LAUNCH invar-measure views", p->run_dir, m->id);
+            sb_add(&cmd, "mkdir -p %s/measure/%s && $LAUNCH invar-measure views", p->run_dir,
+                   m->id);
             model_opts(m, &cmd);
             sb_opt(&cmd, "--data", set_path(p, vs));
-            sb_add(&cmd, " --policy %s --views %s --k %s", cfg(p, "sweeps", "views_policy", "default"),
+            sb_add(&cmd, " --policy %s --views %s --k %s",
+                   cfg(p, "sweeps", "views_policy", "default"),
                    cfg(p, "sweeps", "views_count", "10"), cfg(p, "sweeps", "views_k", "10"));
             sb_opt(&cmd, "--out", o);
             common_opts(p, &cmd);
@@ -471,8 +482,8 @@ static int downstream_jobs(campaign_plan *p) {
         unsigned needs = 1u << (syn ? STAGE_SYNTHETIC : STAGE_REALWORLD);
         for (int q = 0; q < ncmp; q++) {
             char f[4400];
-            snprintf(f, sizeof f, "%s/measure/%s/%s_%s.nc", p->run_dir, p->models[cmp[q]].id,
-                     what, set);
+            snprintf(f, sizeof f, "%s/measure/%s/%s_%s.nc", p->run_dir, p->models[cmp[q]].id, what,
+                     set);
             sb_arg(&cmd, f);
             needs |= model_needs(&p->models[cmp[q]]);
         }
@@ -509,15 +520,16 @@ static int downstream_jobs(campaign_plan *p) {
                 sbuf out = {0}, cmd = {0};
                 snprintf(o, sizeof o, "%s/probe/%s/krr.nc", p->run_dir, id);
                 sb_add(&out, "%s", o);
-                sb_add(&cmd, "mkdir -p %s/probe/%s && $LAUNCH invar-probe krr --features ", p->run_dir, id);
+                sb_add(&cmd, "mkdir -p %s/probe/%s && $LAUNCH invar-probe krr --features ",
+                       p->run_dir, id);
                 fused_features(p, mem, nmem, "ident_train", &cmd);
                 sb_opt(&cmd, "--data", set_path(p, "ident_train"));
                 sb_add(&cmd, " --test-features ");
                 fused_features(p, mem, nmem, "ident_test", &cmd);
                 sb_opt(&cmd, "--test-data", set_path(p, "ident_test"));
                 sb_opt(&cmd, "--out", o);
-                const char *keys[][2] = {{"krr_alpha", "alpha"}, {"krr_gamma", "gamma"},
-                                         {"krr_folds", "folds"}};
+                const char *keys[][2] = {
+                    {"krr_alpha", "alpha"}, {"krr_gamma", "gamma"}, {"krr_folds", "folds"}};
                 for (int q = 0; q < 3; q++) {
                     const char *v = config_get(&p->cfg, "probes", "", keys[q][0]);
                     if (v) sb_add(&cmd, " --%s %s", keys[q][1], v);
@@ -536,7 +548,8 @@ static int downstream_jobs(campaign_plan *p) {
             sbuf out = {0}, cmd = {0};
             snprintf(o, sizeof o, "%s/probe/%s/%s.nc", p->run_dir, id, p->task_name[t]);
             sb_add(&out, "%s", o);
-            sb_add(&cmd, "mkdir -p %s/probe/%s && $LAUNCH invar-probe linear --features ", p->run_dir, id);
+            sb_add(&cmd, "mkdir -p %s/probe/%s && $LAUNCH invar-probe linear --features ",
+                   p->run_dir, id);
             fused_features(p, mem, nmem, p->task_name[t], &cmd);
             sb_opt(&cmd, "--data", set_path(p, p->task_name[t]));
             sb_add(&cmd, " --task %s --l2 %s", p->task_kind[t], l2);
@@ -550,7 +563,8 @@ static int downstream_jobs(campaign_plan *p) {
             if (stdz) sb_add(&cmd, " --standardize");
             sb_opt(&cmd, "--out", o);
             common_opts(p, &cmd);
-            INV_TRY(add_job(p, STAGE_LINEAR, needs, label, stage_ranks(p, STAGE_LINEAR), &out, &cmd));
+            INV_TRY(
+                add_job(p, STAGE_LINEAR, needs, label, stage_ranks(p, STAGE_LINEAR), &out, &cmd));
         }
     }
     // Rank correlations over the primary models: E.1 synthetic x real-world, E.2 synthetic x
@@ -573,8 +587,10 @@ static int downstream_jobs(campaign_plan *p) {
             sb_add(&cmd, " %s/measure/%s/synthetic_%s.nc", p->run_dir, m->id, syn_sets[0]);
             int nextra = e ? p->ntasks : nrw;
             for (int k = 0; k < nextra; k++) {
-                if (e) sb_add(&cmd, "+%s/probe/%s/%s.nc", p->run_dir, m->id, p->task_name[k]);
-                else sb_add(&cmd, "+%s/measure/%s/realworld_%s.nc", p->run_dir, m->id, rw_sets[k]);
+                if (e)
+                    sb_add(&cmd, "+%s/probe/%s/%s.nc", p->run_dir, m->id, p->task_name[k]);
+                else
+                    sb_add(&cmd, "+%s/measure/%s/realworld_%s.nc", p->run_dir, m->id, rw_sets[k]);
             }
         }
         sb_add(&cmd, " --columns %s", e ? "mean_similarity,best_mean" : "mean_similarity");
@@ -612,10 +628,11 @@ int plan_build(campaign_plan *p, const char *config_path) {
             for (s = 0; s < STAGE_COUNT; s++)
                 if (!strcmp(items[i], plan_stage_names[s])) break;
             if (s == STAGE_COUNT) {
-                rc = inv_fail(INV_EINVAL, "%s: stages: unknown stage '%s' (stages: data, train, "
+                rc = inv_fail(INV_EINVAL,
+                              "%s: stages: unknown stage '%s' (stages: data, train, "
                               "features, synthetic, realworld, views, compare, krr, linear, "
-                              "correlate, report)", config_source(c, "campaign", "", "stages"),
-                              items[i]);
+                              "correlate, report)",
+                              config_source(c, "campaign", "", "stages"), items[i]);
                 goto fail;
             }
             p->stages[s].included = 1;
@@ -627,15 +644,22 @@ int plan_build(campaign_plan *p, const char *config_path) {
     for (int s = 0; s < STAGE_COUNT; s++) {
         plan_stage *ps = &p->stages[s];
         const char *sn = plan_stage_names[s];
-        long dflt_tasks = (s == STAGE_REPORT || s == STAGE_COMPARE || s == STAGE_CORRELATE) ? 1 : ranks;
+        long dflt_tasks =
+            (s == STAGE_REPORT || s == STAGE_COMPARE || s == STAGE_CORRELATE) ? 1 : ranks;
         long v;
         INV_TRY_GOTO(rc, config_get_int(c, "slurm", "", "ntasks", dflt_tasks, 1, 100000, &v), fail);
         if (s == STAGE_REPORT || s == STAGE_COMPARE || s == STAGE_CORRELATE) v = 1;
         INV_TRY_GOTO(rc, config_get_int(c, "slurm", sn, "ntasks", v, 1, 100000, &ps->ntasks), fail);
         INV_TRY_GOTO(rc, config_get_int(c, "slurm", "", "cpus_per_task", 1, 1, 4096, &v), fail);
-        INV_TRY_GOTO(rc, config_get_int(c, "slurm", sn, "cpus_per_task", v, 1, 4096,
-                                        &ps->cpus_per_task), fail);
-        struct { const char *key; char *dst; size_t size; const char *dflt; } strs[] = {
+        INV_TRY_GOTO(
+            rc, config_get_int(c, "slurm", sn, "cpus_per_task", v, 1, 4096, &ps->cpus_per_task),
+            fail);
+        struct {
+            const char *key;
+            char *dst;
+            size_t size;
+            const char *dflt;
+        } strs[] = {
             {"time", ps->time, sizeof ps->time, s == STAGE_TRAIN ? "2-00:00:00" : "04:00:00"},
             {"mem", ps->mem, sizeof ps->mem, ""},
             {"partition", ps->partition, sizeof ps->partition, ""},
@@ -653,8 +677,8 @@ int plan_build(campaign_plan *p, const char *config_path) {
     }
     INV_TRY_GOTO(rc, plan_models(p), fail);
     // Tasks.
-    const char *tasks = cfg(p, "probes", "tasks",
-                            "shape:classify,colour:classify,keypoints:regress,pose:regress");
+    const char *tasks =
+        cfg(p, "probes", "tasks", "shape:classify,colour:classify,keypoints:regress,pose:regress");
     char tbuf[1024], *titems[16];
     int nt = config_split(tasks, ',', tbuf, sizeof tbuf, titems, 16);
     for (int i = 0; i < nt; i++) {
@@ -662,7 +686,8 @@ int plan_build(campaign_plan *p, const char *config_path) {
         if (colon) *colon = 0;
         const char *kind = colon ? colon + 1 : "";
         if (set_index(titems[i]) < 0 || (strcmp(kind, "classify") && strcmp(kind, "regress"))) {
-            rc = inv_fail(INV_EINVAL, "%s: tasks: '%s' should be SET:classify or SET:regress with "
+            rc = inv_fail(INV_EINVAL,
+                          "%s: tasks: '%s' should be SET:classify or SET:regress with "
                           "SET a data set name (shape, colour, keypoints, pose, ...)",
                           config_source(c, "probes", "", "tasks"), titems[i]);
             goto fail;
@@ -698,7 +723,9 @@ void plan_free(campaign_plan *p) {
     p->njobs = p->nskips = 0;
 }
 
-static const char *dash(const char *s) { return s && *s ? s : "-"; }
+static const char *dash(const char *s) {
+    return s && *s ? s : "-";
+}
 
 void plan_write(const campaign_plan *p, FILE *out) {
     fprintf(out, "# invar campaign plan (invar-report plan %s)\n", p->config_path);

@@ -36,9 +36,9 @@ typedef struct {
     double width, lr, moco_m, temperature;
     long epochs, batch, queue, seed, dim, size, save_every;
     char keep_epochs[256], train_args[1024], l2[64];
-    char checkpoint[4096]; // what features/measure load: backbone path or "random"
-    char grid[64];         // grid id when a grid point, else ""
-    char grid_values[512]; // "key=value key=value" of the grid point
+    char checkpoint[4096];  // what features/measure load: backbone path or "random"
+    char grid[64];          // grid id when a grid point, else ""
+    char grid_values[512];  // "key=value key=value" of the grid point
     char policy_text[4096]; // the grid point's policy file text (written by plan_materialize)
     int seed_copy;          // 1 for the extra seeds of a `seeds =` list
 } plan_model;
@@ -52,9 +52,9 @@ typedef struct {
 typedef struct {
     int stage, index;
     char label[192];
-    int ranks;      // MPI ranks (1: run directly)
-    char *outputs;  // space-separated files that exist when the job is complete
-    char *command;  // shell command line; $LAUNCH marks where an MPI launcher goes
+    int ranks;     // MPI ranks (1: run directly)
+    char *outputs; // space-separated files that exist when the job is complete
+    char *command; // shell command line; $LAUNCH marks where an MPI launcher goes
 } plan_job;
 
 typedef struct {

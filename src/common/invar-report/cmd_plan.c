@@ -16,7 +16,8 @@ int cmd_plan(int argc, char **argv) {
     cli_option opts[] = {
         {"write", 0, OPT_FLAG, &write, NULL,
          "also create RUN_DIR with RUN_DIR/plan.tsv (what the stage scripts read) and the grid "
-         "points' policy files", 0, 0, 1},
+         "points' policy files",
+         0, 0, 1},
     };
     cli_spec spec = {
         .prog = "invar-report plan",
