@@ -5,6 +5,7 @@
 #                   -np 1 and 2) and parity tests (Debian's python3 with torch/sklearn)
 #   make bench      benchmarks against their named baselines (prints ratios)
 #   make fuzz       libFuzzer targets for every parser (FUZZ_SECONDS each, default 60)
+#   make campaign   the whole study (CONFIG=slurm/default.ini; SLURM=1 submits to Slurm)
 #   make deps       installs the Debian packages all of this needs (as root)
 #   make format     clang-format every C/CUDA source in place
 # Build outputs go to $(O) (objects) and $(BIN) (programs); O=build-x keeps parallel trees apart.
@@ -27,7 +28,7 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev
 	python3-torch python3-torchvision python3-pil \
 	libinih-dev gnuplot-nox slurm-wlm munge
 
-.PHONY: all deps check bench fuzz format clean cuda-info
+.PHONY: all deps check bench fuzz format clean cuda-info campaign
 all: info lib programs
 
 deps:
@@ -152,6 +153,12 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 check: all $(O)/tests/unit_tests
 	@$(MAKE) --no-print-directory O=$(O)/asan BIN=$(O)/asan/bin CFLAGS="$(ASAN_FLAGS)" $(O)/asan/tests/unit_tests >/dev/null
 	@O=$(O) BIN=$(BIN) PYTHON=$(PYTHON) bash tests/run_checks.sh
+
+# make campaign [CONFIG=slurm/default.ini] [SLURM=1]: the whole study from one configuration,
+# here with mpirun (SLURM=1: submitted to Slurm with sbatch); see slurm/campaign.sh.
+CONFIG ?= slurm/default.ini
+campaign: all
+	@bash slurm/campaign.sh $(CONFIG) $(if $(filter 1,$(SLURM)),,--local)
 
 bench: all
 	@O=$(O) BIN=$(BIN) PYTHON=$(PYTHON) bash tests/bench/run.sh

@@ -247,7 +247,8 @@ case $cmd in
         if [ $local_mode = 0 ] && command -v sbatch >/dev/null 2>&1; then
             submit_slurm "$plan"
         else
-            say "no sbatch on PATH${local_mode:+ or --local}: running the campaign here with mpirun"
+            if [ $local_mode = 1 ]; then say "--local: running the campaign here with mpirun"
+            else say "no sbatch on PATH: running the campaign here with mpirun"; fi
             run_local "$plan"
         fi
         ;;

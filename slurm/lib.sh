@@ -36,9 +36,14 @@ stage_need_program() { # PROGRAM [SUBCOMMAND] [WHERE]
     if ! command -v "$prog" >/dev/null 2>&1; then
         stage_fail 3 "stage $STAGE cannot run: program '$prog' is not built (not in ${INVAR_BIN:-bin}/ or on PATH)${where:+; it comes from $where}"
     fi
+    # The sub-command check starts the program (MPI start-up): once per stage and binary.
+    local stamp="$STATE_DIR/program_${STAGE}.checked" id
+    id="$(command -v "$prog") $(stat -c %Y "$(command -v "$prog")")"
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$id" ] && return 0
     if [ -n "$sub" ] && ! "$prog" "$sub" --help >/dev/null 2>&1; then
         stage_fail 3 "stage $STAGE cannot run: '$prog $sub' does not exist in this build ($(command -v "$prog") has no '$sub' command)${where:+; it comes from $where}"
     fi
+    echo "$id" >"$stamp.$$" && mv -f "$stamp.$$" "$stamp"
 }
 
 stage_outputs_complete() { # OUTPUTS ("-" = none: never complete)

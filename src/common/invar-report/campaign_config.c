@@ -121,13 +121,12 @@ static int add_section(campaign_config *c, const char *kind, const char *id) {
     return 0;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value) {
-    load_ctx *x = user;
-    int lineno = x->line;
-    char kind[128] = "", id[256] = "";
+// Checks a section header "KIND" or "KIND ID"; returns the kind's index, or -1 with x->err set.
+static int check_section(load_ctx *x, const char *section, int lineno, char *kind, char *id) {
+    kind[0] = id[0] = 0;
     if (sscanf(section, "%127s %255s", kind, id) < 1) {
-        snprintf(x->err, sizeof x->err, "%s:%d: key '%s' outside a section", x->path, lineno, name);
-        return 0;
+        snprintf(x->err, sizeof x->err, "%s:%d: empty section name", x->path, lineno);
+        return -1;
     }
     int k = -1;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
@@ -137,19 +136,36 @@ static int handler(void *user, const char *section, const char *name, const char
                  "%s:%d: unknown section [%s] (known: campaign, data, model ID, baseline ID, "
                  "fusion ID, grid ID, sweeps, probes, features, slurm [STAGE])",
                  x->path, lineno, section);
-        return 0;
+        return -1;
     }
     if (kinds[k].has_id == 1 && !id_ok(id)) {
         snprintf(x->err, sizeof x->err,
                  "%s:%d: section [%s] needs an id of letters, digits, '_', '-', '.' (it names "
                  "files; use label = for the name shown in tables)",
                  x->path, lineno, section);
-        return 0;
+        return -1;
     }
     if (kinds[k].has_id == 0 && *id) {
         snprintf(x->err, sizeof x->err, "%s:%d: section [%s] takes no id", x->path, lineno, kind);
+        return -1;
+    }
+    if (add_section(x->c, kind, id)) {
+        snprintf(x->err, sizeof x->err, "%s:%d: out of memory", x->path, lineno);
+        return -1;
+    }
+    return k;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value) {
+    load_ctx *x = user;
+    int lineno = x->line;
+    char kind[128], id[256];
+    if (!*section) {
+        snprintf(x->err, sizeof x->err, "%s:%d: key '%s' outside a section", x->path, lineno, name);
         return 0;
     }
+    int k = check_section(x, section, lineno, kind, id);
+    if (k < 0) return 0;
     int known = in_list(kinds[k].keys, name);
     if (!known && strcmp(kind, "grid") == 0)
         known = in_list(grid_model_keys, name) ||
@@ -182,7 +198,6 @@ static int handler(void *user, const char *section, const char *name, const char
         return 1;
     }
     campaign_config *c = x->c;
-    if (add_section(c, kind, id)) goto oom;
     if (c->n == c->cap) {
         int cap = c->cap ? 2 * c->cap : 64;
         config_entry *e = realloc(c->entries, (size_t)cap * sizeof *e);
@@ -209,8 +224,20 @@ oom:
 // fgets for inih that counts lines, so that the handler knows where a key was set.
 static char *counting_reader(char *str, int num, void *stream) {
     load_ctx *x = stream;
+    if (x->err[0]) return NULL; // a bad section header: stop
     char *r = fgets(str, num, x->f);
-    if (r) x->line++;
+    if (!r) return r;
+    x->line++;
+    // Sections are registered when seen (inih calls the handler only for keys), so that a
+    // section with every key at its default still exists.
+    const char *p = r;
+    while (*p == ' ' || *p == '\t') p++;
+    const char *close = *p == '[' ? strchr(p, ']') : NULL;
+    if (close) {
+        char section[512], kind[128], id[256];
+        snprintf(section, sizeof section, "%.*s", (int)(close - p - 1), p + 1);
+        if (check_section(x, section, x->line, kind, id) < 0) return NULL;
+    }
     return r;
 }
 
@@ -220,8 +247,8 @@ static int load_file(campaign_config *c, const char *path, int depth) {
     load_ctx x = {.c = c, .path = path, .depth = depth, .f = f};
     int rc = ini_parse_stream(counting_reader, &x, handler, &x);
     fclose(f);
-    if (rc == 0) return INV_OK;
     if (x.err[0]) return inv_fail(INV_EINVAL, "%s", x.err);
+    if (rc == 0) return INV_OK;
     if (rc > 0) return inv_fail(INV_EINVAL, "%s:%d: not an INI line", path, rc);
     return inv_fail(INV_EIO, "%s: cannot read", path);
 }
