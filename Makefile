@@ -133,6 +133,12 @@ $(PROBE_UNIT_LIB): $(patsubst %.c,$(O)/%.o,$(filter-out src/probe/main.c,$(wildc
 	@rm -f $@
 	@ar rcs $@ $^
 
+# invar-report's campaign and report readers (its folder but main and the cmd_* files) likewise.
+REPORT_UNIT_LIB := $(O)/libreport-unit.a
+$(REPORT_UNIT_LIB): $(patsubst %.c,$(O)/%.o,$(filter-out src/common/invar-report/main.c src/common/invar-report/cmd_%.c,$(wildcard src/common/invar-report/*.c)))
+	@rm -f $@
+	@ar rcs $@ $^
+
 $(O)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)
 	@{ for n in $(UNIT_NAMES); do echo "SUITE($$n)"; done; } > $@.tmp && \
@@ -142,9 +148,9 @@ $(O)/tests/unit/runner.o: $(O)/tests/unit/suites.h
 $(O)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -MMD -MP -c $< -o $@
+	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -Isrc/common/invar-report -MMD -MP -c $< -o $@
 
-$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(LIBINVAR)
+$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(REPORT_UNIT_LIB) $(LIBINVAR)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ -o $@ -lcunit $(LIBS) $(if $(filter 1,$(CUDA)),-lstdc++)
 

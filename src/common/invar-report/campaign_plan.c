@@ -368,6 +368,11 @@ static int downstream_jobs(campaign_plan *p) {
                         config_source(&p->cfg, "sweeps", "", "stats_set"), stats);
     // Feature sets each model needs.
     int need[PLAN_MAX_SETS] = {0};
+    // (only for the stages in this campaign)
+    do_krr &= p->stages[STAGE_KRR].included;
+    do_lin &= p->stages[STAGE_LINEAR].included;
+    if (!p->stages[STAGE_SYNTHETIC].included) nsyn = 0;
+    if (!p->stages[STAGE_REALWORLD].included) nrw = 0;
     if (do_krr) need[set_index("ident_train")] = need[set_index("ident_test")] = 1;
     if (do_lin)
         for (int t = 0; t < p->ntasks; t++) need[set_index(p->task_name[t])] = 1;

@@ -107,8 +107,13 @@ int rd_load_run(rd_run *r, const char *run_dir) {
                     break;
                 }
             }
-        } else if (strcmp(fld[0], "set") && strcmp(fld[0], "stage") && strcmp(fld[0], "skip") &&
-                   strcmp(fld[0], "campaign")) {
+        } else if (!strcmp(fld[0], "model") || !strcmp(fld[0], "fusion") ||
+                   !strcmp(fld[0], "task") || !strcmp(fld[0], "job") ||
+                   !strcmp(fld[0], "campaign")) {
+            rc = inv_fail(INV_EFORMAT, "%s:%d: truncated '%s' line (%d fields)", path, lineno,
+                          fld[0], n);
+            break;
+        } else if (strcmp(fld[0], "set") && strcmp(fld[0], "stage") && strcmp(fld[0], "skip")) {
             rc = inv_fail(INV_EFORMAT, "%s:%d: not a plan line ('%s')", path, lineno, fld[0]);
             break;
         }
