@@ -97,8 +97,10 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
     if [ "${INVAR_REQUEUE:-0}" = 1 ]; then
         # In the background so that the shell can take Slurm's USR1 (--signal=B:USR1@T) and
         # pass it on; `wait` returns early on a trapped signal, so wait again until it ends.
-        trap 'PREEMPTED=1; stage_log "signal: checkpoint requested"; kill -USR1 $CHILD 2>/dev/null; pkill -USR1 -P $CHILD 2>/dev/null' USR1 TERM
-        bash -c "$cmd" &
+        # The training command is one program (invar-train, or srun/mpirun, which pass USR1 on to
+        # their tasks): exec'd, so the signal reaches it directly.
+        trap 'PREEMPTED=1; stage_log "signal: checkpoint requested"; kill -USR1 $CHILD 2>/dev/null' USR1 TERM
+        bash -c "exec $cmd" &
         CHILD=$!
         while :; do
             wait "$CHILD" && rc=0 || rc=$?

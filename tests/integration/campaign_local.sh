@@ -103,4 +103,45 @@ cp "$T/last.log" "$T/c.log"
 ok "status names the log" grep -q "log: $T/c/logs/train_0.log" "$T/c.log"
 ok "status names the blocked stage" grep -q 'features .*not run: depends on failed stage(s) train' "$T/c.log"
 ok "the report still ran" test -s "$T/c/results/README.md"
+
+# The train stage's preemption path, with a stand-in for invar-train (the real one is issue
+# 10's): SIGUSR1 to the stage reaches the program, which checkpoints and exits; the stage says
+# so and fails; the re-run resumes from the checkpoint and completes.
+cat >"$T/bin/invar-train" <<'FAKE'
+#!/bin/bash
+# stand-in: --out DIR; on USR1 writes DIR/checkpoint and exits 99; resumes from it.
+while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
+mkdir -p "$out"
+if [ -f "$out/checkpoint" ]; then echo resumed >"$out/backbone.safetensors"; exit 0; fi
+trap 'echo step >"$out/checkpoint"; exit 99' USR1
+echo started >"$out/started"
+while :; do sleep 0.1; done
+FAKE
+chmod +x "$T/bin/invar-train"
+cat >"$T/d.ini" <<INI
+[campaign]
+run_dir = $T/d
+stages = data,train
+[data]
+source = paths
+pretrain = $T/a/data/pretrain.nc
+[model m]
+width = 0.125
+batch = 8
+queue = 64
+INI
+ok "plan with one trained model" "$BIN/invar-report" plan "$T/d.ini" --write
+env INVAR_ROOT="$ROOT" INVAR_BIN="$T/bin" INVAR_PLAN="$T/d/plan.tsv" INVAR_JOB_INDEX=0 bash "$ROOT/slurm/stage_train.sbatch" >"$T/d.log" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -f "$T/d/models/m/started" ] && break; sleep 0.1; done
+kill -USR1 "$spid"
+for _ in $(seq 300); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+kill -9 "$spid" 2>/dev/null # (only if it hangs)
+wait "$spid"
+rc=$?
+ok "the stage forwarded USR1 and failed (exit $rc)" test $rc = 4
+ok "the program checkpointed" test -f "$T/d/models/m/checkpoint"
+ok "the stage says how to resume" grep -q 'interrupted by a signal (exit 99); run the campaign again to resume' "$T/d.log"
+ok "re-run resumes and completes" env INVAR_BIN="$T/bin" bash "$ROOT/slurm/campaign.sh" "$T/d.ini" --local
+ok "resumed" grep -q resumed "$T/d/models/m/backbone.safetensors"
 summary
