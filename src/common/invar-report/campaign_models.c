@@ -69,9 +69,11 @@ static int read_trained(const campaign_config *c, const char *id, plan_model *m)
     if (strcmp(m->objective, "moco") && strcmp(m->objective, "supervised"))
         return inv_fail(INV_EINVAL, "%s: [model %s] objective '%s': expected moco or supervised",
                         config_source(c, k, id, "objective"), id, m->objective);
-    INV_TRY(get_str(c, k, id, "policy", "default", m->policy, sizeof m->policy));
+    // A supervised model without a policy gets invar-train's own supervised recipe.
+    int own = !strcmp(m->objective, "supervised") && !config_get(c, k, id, "policy");
+    INV_TRY(get_str(c, k, id, "policy", own ? "" : "default", m->policy, sizeof m->policy));
     aug_policy pol;
-    if (policy_load(m->policy, &pol) || policy_validate(&pol, m->policy))
+    if (!own && (policy_load(m->policy, &pol) || policy_validate(&pol, m->policy)))
         return inv_fail(INV_EINVAL, "%s: [model %s] policy: %s", config_source(c, k, id, "policy"),
                         id, inv_errmsg());
     INV_TRY(get_str(c, k, id, "arch", "resnet18", m->arch, sizeof m->arch));
@@ -275,8 +277,11 @@ static int expand_grid(campaign_plan *p, const char *gid) {
     const plan_model *bm = &base_model;
     aug_policy pol;
     char base_text[4096];
-    if (policy_load(bm->policy, &pol)) return inv_fail_context(INV_EINVAL, "[grid %s]: ", gid);
-    policy_format(&pol, base_text, sizeof base_text);
+    base_text[0] = 0;
+    if (bm->policy[0]) {
+        if (policy_load(bm->policy, &pol)) return inv_fail_context(INV_EINVAL, "[grid %s]: ", gid);
+        policy_format(&pol, base_text, sizeof base_text);
+    }
     for (long g = 0; g < total; g++) {
         plan_model *m = &p->models[p->nmodels];
         *m = *bm;

@@ -266,7 +266,7 @@ static int train_jobs(campaign_plan *p) {
             sb_add(&cmd, " --dim %ld --queue %ld --moco-m %g --temperature %g", m->dim, m->queue,
                    m->moco_m, m->temperature);
         sb_add(&cmd, " --batch %ld", m->batch);
-        sb_opt(&cmd, "--policy", m->policy);
+        if (m->policy[0]) sb_opt(&cmd, "--policy", m->policy);
         if (m->size) sb_add(&cmd, " --size %ld", m->size);
         sb_add(&cmd, " --epochs %ld --lr %g --seed %ld --save-every %ld --resume auto", m->epochs,
                m->lr, m->seed, m->save_every);
