@@ -76,15 +76,15 @@ for _, stage, idx, label, ranks, outputs, cmd in jobs:
         with netCDF4.Dataset(out, "w") as ds:
             if label.startswith("synthetic"):
                 ds.createDimension("model", len(members))
-                ds.createDimension("transform", 18)
-                strvar(ds, "transform_name", "transform", TRANSFORMS)
+                ds.createDimension("column", 18)
+                strvar(ds, "column_name", "column", TRANSFORMS)
                 mark = np.zeros((len(members), 18), dtype="i4")
                 for k, mm in enumerate(members):
                     if mm == ("spatial" if not swap else "appearance"):
                         mark[k, :8] = 1
                     if mm == ("appearance" if not swap else "spatial"):
                         mark[k, 8:] = 1
-                ds.createVariable("mark", "i4", ("model", "transform"))[:] = mark
+                ds.createVariable("mark", "i4", ("model", "column"))[:] = mark
             else:
                 ds.createDimension("model", len(members))
                 s = label.split("_", 1)[1]

@@ -7,7 +7,8 @@
 # stops its dependents, and the status command names it and its log.
 source "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export INVAR_BIN=$ROOT/$BIN INVAR_MPIRUN=mpirun
+case $BIN in /*) INVAR_BIN=$BIN ;; *) INVAR_BIN=$ROOT/$BIN ;; esac
+export INVAR_BIN INVAR_MPIRUN=mpirun
 PLAN="$BIN/invar-report plan"
 
 # ---- configuration ----
@@ -79,7 +80,7 @@ done
 echo "campaign_local: $SECONDS s so far"
 # ---- a stage whose program is missing, and a failing stage ----
 mkdir -p "$T/bin"
-for p in invar-data invar-measure invar-probe invar-report; do ln -sf "$ROOT/$BIN/$p" "$T/bin/$p"; done
+for p in invar-data invar-measure invar-probe invar-report; do ln -sf "$INVAR_BIN/$p" "$T/bin/$p"; done
 sets=""
 for s in pretrain ident_train ident_test shape pose; do sets="$sets$s = $T/a/data/$s.nc\n"; done
 cat >"$T/c.ini" <<INI

@@ -8,7 +8,8 @@
 # Not covered here: the USR1 requeue of training (needs invar-train, issue 10).
 source "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-export INVAR_BIN=$ROOT/$BIN
+case $BIN in /*) INVAR_BIN=$BIN ;; *) INVAR_BIN=$ROOT/$BIN ;; esac
+export INVAR_BIN
 if [ "$(id -u)" != 0 ] || ! command -v sbatch >/dev/null || ! [ -x /usr/sbin/slurmctld ]; then
     echo "campaign_slurm: skipped: needs root and Debian's slurm-wlm + munge (make deps)"
     summary

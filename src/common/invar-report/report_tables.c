@@ -160,8 +160,8 @@ static int scalar_cell(rd_table *t, const rd_run *r, const rd_item *it, rd_row *
     return 0;
 }
 
-// Significance bullets from a compare file: a variable `mark(model, column)` (or `mark(model)`
-// for one real-world set), models in the order the compare job lists them.
+// Significance bullets from a compare file: `mark(model, column)` with `column_name(column)`
+// (or `mark(model)` for one real-world set), models in the order the compare job lists them.
 static void apply_marks(rd_table *t, const rd_run *r, const char *job_label, int col_fixed) {
     const rd_job *j = rd_find_job(r, "compare", job_label);
     if (!j) return;
@@ -185,7 +185,8 @@ static void apply_marks(rd_table *t, const rd_run *r, const char *job_label, int
         cols = 1;
         memcpy(m, v.v, sizeof(double) * (size_t)v.n);
     }
-    rd_read_labels(j->output, "transform_name", labels, 256, &nl);
+    if (rd_read_labels(j->output, "column_name", labels, 256, &nl)) // invar-measure compare
+        rd_read_labels(j->output, "transform_name", labels, 256, &nl);
     add_source(t, j->output);
     for (int k = 0; k < rows && k < j->nmembers; k++) {
         const rd_item *it = NULL;
