@@ -25,7 +25,7 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4 \
 	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy \
-	python3-torch python3-torchvision python3-pil \
+	python3-torch python3-torchvision python3-pil libmatio-dev \
 	libinih-dev gnuplot-nox slurm-wlm munge
 
 .PHONY: all deps check bench fuzz format clean cuda-info campaign
@@ -51,8 +51,8 @@ $(if $(filter deps format clean,$(MAKECMDGOALS)),,$(error mpicc not found: run '
 endif
 MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
 MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
-PKG_CFLAGS := $(shell pkg-config --cflags netcdf libcjson libpng 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs netcdf libcjson libpng 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags netcdf libcjson libpng matio 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs netcdf libcjson libpng matio 2>/dev/null)
 
 NVCC := $(shell command -v nvcc 2>/dev/null || ( [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc ))
 CUDA_HOME ?= $(if $(NVCC),$(patsubst %/bin/nvcc,%,$(NVCC)),/usr/local/cuda)
@@ -181,7 +181,7 @@ FUZZ_O := $(O)/fuzz
 # timeout-*) and the log in $(FUZZ_O)/NAME.log.
 fuzz:
 	@$(MAKE) --no-print-directory O=$(FUZZ_O) BIN=$(FUZZ_O)/bin CC=$(CLANG) \
-	  WARN="$(WARN) -Wno-unknown-warning-option" \
+	  WARN="$(WARN) -Wno-unknown-warning-option -Wno-pass-failed" \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_O)/libinvar.a >/dev/null
 	@status=0; for name in $(FUZZ_TARGETS); do \
 	  src=tests/fuzz/$$name.c; \

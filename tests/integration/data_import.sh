@@ -167,7 +167,7 @@ expect_fail "inspect a truncated checkpoint" "bad.safetensors" $BIN/invar-data i
 expect_fail "inspect several files: one bad one fails the run" "trunc.nc" $BIN/invar-data inspect "$T/c1.nc" "$T/trunc.nc"
 
 # Usage errors.
-expect_fail "unknown source kind" "unknown source kind 'mnist'" $BIN/invar-data import mnist x --out "$T/x.nc"
+expect_fail "unknown source kind" "unknown data set 'mnist'" $BIN/invar-data import mnist x --out "$T/x.nc"
 expect_fail "missing --out" "--out SHARD.nc is required" $BIN/invar-data import cifar10 "$T/cifar"
 expect_fail "unknown option" "unknown option --bogus" $BIN/invar-data import --bogus
 ok "--help" $BIN/invar-data import --help
