@@ -5,6 +5,7 @@
 #                   -np 1 and 2) and parity tests (Debian's python3 with torch/sklearn)
 #   make bench      benchmarks against their named baselines (prints ratios)
 #   make fuzz       libFuzzer targets for every parser (FUZZ_SECONDS each, default 60)
+#   make campaign   the whole study (CONFIG=slurm/default.ini; SLURM=1 submits to Slurm)
 #   make deps       installs the Debian packages all of this needs (as root)
 #   make format     clang-format every C/CUDA source in place
 # Build outputs go to $(O) (objects) and $(BIN) (programs); O=build-x keeps parallel trees apart.
@@ -24,9 +25,10 @@ DEPS_PKGS := build-essential pkg-config clang libclang-rt-14-dev libopenblas-dev
 	libjpeg62-turbo-dev libpng-dev libcunit1-dev \
 	python3 python3-numpy python3-netcdf4 \
 	liblapacke-dev libscalapack-openmpi-dev python3-sklearn python3-scipy \
-	python3-torch python3-torchvision python3-pil libmatio-dev
+	python3-torch python3-torchvision python3-pil libmatio-dev \
+	libinih-dev gnuplot-nox slurm-wlm munge
 
-.PHONY: all deps check bench fuzz format clean cuda-info
+.PHONY: all deps check bench fuzz format clean cuda-info campaign
 all: info lib programs
 
 deps:
@@ -59,7 +61,7 @@ HAVE_DNNL := $(shell [ -f /usr/include/oneapi/dnnl/dnnl.h ] && echo 1)
 WARN   := -Wall -Wextra -Werror -Wno-format-truncation
 CFLAGS_BASE := -std=c11 $(WARN) -fopenmp -D_GNU_SOURCE -Isrc/common $(MPI_CFLAGS) $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS   := $(PKG_LIBS) -ljpeg -lscalapack-openmpi -llapacke -lopenblas $(MPI_LIBS) -fopenmp -lm
+LIBS   := $(PKG_LIBS) -linih -ljpeg -lscalapack-openmpi -llapacke -lopenblas $(MPI_LIBS) -fopenmp -lm
 DEFS   :=
 ifeq ($(HAVE_DNNL),1)
 DEFS += -DINVAR_HAVE_DNNL
@@ -137,6 +139,12 @@ $(MEASURE_UNIT_LIB): $(patsubst %,$(O)/src/measure/%.o,whiten metrics hoeffding)
 	@rm -f $@
 	@ar rcs $@ $^
 
+# invar-report's campaign and report readers (its folder but main and the cmd_* files) likewise.
+REPORT_UNIT_LIB := $(O)/libreport-unit.a
+$(REPORT_UNIT_LIB): $(patsubst %.c,$(O)/%.o,$(filter-out src/common/invar-report/main.c src/common/invar-report/cmd_%.c,$(wildcard src/common/invar-report/*.c)))
+	@rm -f $@
+	@ar rcs $@ $^
+
 $(O)/tests/unit/suites.h: $(UNIT_SRC) Makefile
 	@mkdir -p $(@D)
 	@{ for n in $(UNIT_NAMES); do echo "SUITE($$n)"; done; } > $@.tmp && \
@@ -146,9 +154,9 @@ $(O)/tests/unit/runner.o: $(O)/tests/unit/suites.h
 $(O)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -MMD -MP -c $< -o $@
+	@$(CC) $(CFLAGS_BASE) $(CFLAGS) $(DEFS) -Itests/unit -I$(O)/tests/unit -Isrc/common/invar-report -MMD -MP -c $< -o $@
 
-$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(MEASURE_UNIT_LIB) $(LIBINVAR)
+$(O)/tests/unit_tests: $(UNIT_OBJ) $(PROBE_UNIT_LIB) $(MEASURE_UNIT_LIB) $(REPORT_UNIT_LIB) $(LIBINVAR)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ -o $@ -lcunit $(LIBS) $(if $(filter 1,$(CUDA)),-lstdc++)
 
@@ -157,6 +165,12 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 check: all $(O)/tests/unit_tests
 	@$(MAKE) --no-print-directory O=$(O)/asan BIN=$(O)/asan/bin CFLAGS="$(ASAN_FLAGS)" $(O)/asan/tests/unit_tests >/dev/null
 	@O=$(O) BIN=$(BIN) PYTHON=$(PYTHON) bash tests/run_checks.sh
+
+# make campaign [CONFIG=slurm/default.ini] [SLURM=1]: the whole study from one configuration,
+# here with mpirun (SLURM=1: submitted to Slurm with sbatch); see slurm/campaign.sh.
+CONFIG ?= slurm/default.ini
+campaign: all
+	@bash slurm/campaign.sh $(CONFIG) $(if $(filter 1,$(SLURM)),,--local)
 
 bench: all
 	@O=$(O) BIN=$(BIN) PYTHON=$(PYTHON) bash tests/bench/run.sh
