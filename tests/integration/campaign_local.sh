@@ -4,7 +4,8 @@
 # stages that exist today (world -> random-init features -> KRR and linear probes -> report)
 # runs to the end with mpirun; a re-run skips every complete job; kill -9 at a random point and
 # a re-run end with the same result files; a stage whose program is not built fails saying so,
-# stops its dependents, and the status command names it and its log.
+# stops its dependents, and the status command names it and its log; USR1 to the train stage
+# checkpoints the real invar-train, and the re-run resumes it.
 source "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $BIN in /*) INVAR_BIN=$BIN ;; *) INVAR_BIN=$ROOT/$BIN ;; esac
@@ -105,20 +106,10 @@ ok "status names the log" grep -q "log: $T/c/logs/train_0.log" "$T/c.log"
 ok "status names the blocked stage" grep -q 'features .*not run: depends on failed stage(s) train' "$T/c.log"
 ok "the report still ran" test -s "$T/c/results/README.md"
 
-# The train stage's preemption path, with a stand-in for invar-train (the real one is issue
-# 10's): SIGUSR1 to the stage reaches the program, which checkpoints and exits; the stage says
-# so and fails; the re-run resumes from the checkpoint and completes.
-cat >"$T/bin/invar-train" <<'FAKE'
-#!/bin/bash
-# stand-in: --out DIR; on USR1 writes DIR/checkpoint and exits 99; resumes from it.
-while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
-mkdir -p "$out"
-if [ -f "$out/checkpoint" ]; then echo resumed >"$out/backbone.safetensors"; exit 0; fi
-trap 'echo step >"$out/checkpoint"; exit 99' USR1
-echo started >"$out/started"
-while :; do sleep 0.1; done
-FAKE
-chmod +x "$T/bin/invar-train"
+# The train stage's preemption path with the real invar-train (issue 10): SIGUSR1 to the stage
+# reaches the program, which finishes its step, checkpoints and exits 3; the stage says so and
+# fails; the re-run resumes from the checkpoint (--resume auto) and completes.
+ln -sf "$INVAR_BIN/invar-train" "$T/bin/invar-train"
 cat >"$T/d.ini" <<INI
 [campaign]
 run_dir = $T/d
@@ -127,22 +118,31 @@ stages = data,train
 source = paths
 pretrain = $T/a/data/pretrain.nc
 [model m]
+arch = resnet18
+stem = small
 width = 0.125
+size = 32
 batch = 8
 queue = 64
+dim = 32
+epochs = 60
 INI
 ok "plan with one trained model" "$BIN/invar-report" plan "$T/d.ini" --write
+ok "data stage" env INVAR_ROOT="$ROOT" INVAR_BIN="$T/bin" INVAR_PLAN="$T/d/plan.tsv" INVAR_JOB_INDEX=0 bash "$ROOT/slurm/stage_data.sbatch"
 env INVAR_ROOT="$ROOT" INVAR_BIN="$T/bin" INVAR_PLAN="$T/d/plan.tsv" INVAR_JOB_INDEX=0 bash "$ROOT/slurm/stage_train.sbatch" >"$T/d.log" 2>&1 &
 spid=$!
-for _ in $(seq 100); do [ -f "$T/d/models/m/started" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -e "$T/d/models/m/log.nc" ] && break; sleep 0.1; done
+sleep 0.5
 kill -USR1 "$spid"
 for _ in $(seq 300); do kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
 kill -9 "$spid" 2>/dev/null # (only if it hangs)
 wait "$spid"
 rc=$?
 ok "the stage forwarded USR1 and failed (exit $rc)" test $rc = 4
-ok "the program checkpointed" test -f "$T/d/models/m/checkpoint"
-ok "the stage says how to resume" grep -q 'interrupted by a signal (exit 99); run the campaign again to resume' "$T/d.log"
+ok "the program checkpointed" test -e "$T/d/models/m/checkpoint_last.safetensors"
+ok "not finished yet" test ! -e "$T/d/models/m/backbone.safetensors"
+ok "the stage says how to resume" grep -q 'interrupted by a signal (exit 3); run the campaign again to resume' "$T/d.log"
 ok "re-run resumes and completes" env INVAR_BIN="$T/bin" bash "$ROOT/slurm/campaign.sh" "$T/d.ini" --local
-ok "resumed" grep -q resumed "$T/d/models/m/backbone.safetensors"
+ok "resumed" grep -rq "resuming from" "$T/d/logs"
+ok "finished" test -s "$T/d/models/m/backbone.safetensors"
 summary
