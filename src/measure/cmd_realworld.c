@@ -24,6 +24,7 @@ typedef struct {
     backbone_args net;
     const char *data, *stats, *out, *protocol;
     int resize, crop, official, self_pairs;
+    int stats_resize, stats_crop; // Resize/CenterCrop of a --stats shard (0: the default)
 } real_args;
 
 typedef struct {
@@ -210,7 +211,7 @@ static int realworld_main(const real_args *a) {
                                   a->crop);
     if (!rc) rc = backbone_open(&b, &a->net);
     if (!rc)
-        rc = stats_whitening(&b, a->stats, a->resize, a->crop, a->official,
+        rc = stats_whitening(&b, a->stats, a->stats_resize, a->stats_crop, a->official,
                              !strcmp(a->net.model, "random"), &w);
     int d = b.d;
     if (!rc) {
@@ -275,9 +276,17 @@ int cmd_realworld(int argc, char **argv) {
         {"stats", 0, OPT_STRING, &stats, "FEATURES.nc|SHARD",
          "whitening set (features file or shard)", 0, 0, 1},
         {"out", 'o', OPT_STRING, &out, "INV.nc", "output file", 0, 0, 1},
-        {"resize", 0, OPT_INT, &a.resize, "R", "Resize(R) of every view (and of a --stats shard)",
-         1, 65535, 0},
+        {"resize", 0, OPT_INT, &a.resize, "R", "Resize(R) of every view", 1, 65535, 0},
         {"crop", 0, OPT_INT, &a.crop, "C", "CenterCrop(C)", 1, 65535, 0},
+        {"stats-resize", 0, OPT_INT, &a.stats_resize, "R",
+         "Resize(R) of a --stats shard (default: the views' --resize under the paper protocol; "
+         "256 under the official one, whose statistics are the synthetic script's Resize(256) + "
+         "CenterCrop(224))",
+         0, 65535, 1},
+        {"stats-crop", 0, OPT_INT, &a.stats_crop, "C",
+         "CenterCrop(C) of a --stats shard (default: the views' --crop; 224 under the official "
+         "protocol)",
+         0, 65535, 1},
         {"self-pairs", 0, OPT_FLAG, &a.self_pairs, NULL,
          "paper protocol: include i = j in the similarity (excluded by default)", 0, 0, 1},
         {"protocol", 0, OPT_STRING, &protocol, "paper|official",
@@ -312,6 +321,8 @@ int cmd_realworld(int argc, char **argv) {
     a.net.seed = common.seed;
     a.data = data, a.stats = stats, a.out = out, a.protocol = protocol;
     a.official = !strcmp(protocol, "official");
+    if (!a.stats_resize) a.stats_resize = a.official ? 256 : a.resize;
+    if (!a.stats_crop) a.stats_crop = a.official ? 224 : a.crop;
     int rc = realworld_main(&a);
     if (rc) program_fail_last(rc);
     return 0;

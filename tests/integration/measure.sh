@@ -70,7 +70,7 @@ RW="realworld --model random --arch resnet18 --stem small --width 0.25 --resize 
 ok "realworld -np 1" $M $RW --out $T/r1.nc
 ok "realworld -np 3" $MPIRUN -np 3 $M $RW --out $T/r3.nc
 ok "realworld -np 3 = -np 1" $PYF same $T/r1.nc $T/r3.nc 1e-6
-ok "realworld official" $M $RW --protocol official --out $T/ro.nc
+ok "realworld official (stats as the paper run's)" $M $RW --protocol official --stats-resize 32 --stats-crop 32 --out $T/ro.nc
 ok "realworld means" $PYTHON -c "
 import netCDF4, numpy as np
 p, o = netCDF4.Dataset('$T/r1.nc'), netCDF4.Dataset('$T/ro.nc')
