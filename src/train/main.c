@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
         program_fail_last(rc);
     double t_run = time_now(), t_print = t_run, sum_step = 0, sum_wait = 0, sum_load = 0;
     double sum_allreduce = 0;
-    int64_t steps_run = 0, start_global = pos.global_step;
+    int64_t steps_run = 0;
     int stopped_by_signal = 0;
     while (pos.global_step < end) {
         double wait_s;
@@ -320,7 +320,6 @@ int main(int argc, char **argv) {
                  sum_allreduce / steps_run, sum_load / steps_run,
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
-    (void)start_global;
     if (steps_run > 0 && moco)
         log_info("per step: keys (momentum update + key encoder) %.3f s, queries %.3f s (of which "
                  "the backbone's backward %.3f s)",
