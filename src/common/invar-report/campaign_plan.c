@@ -463,6 +463,8 @@ static int downstream_jobs(campaign_plan *p) {
             sb_add(&cmd, " --policy %s --views %s --k %s",
                    cfg(p, "sweeps", "views_policy", "default"),
                    cfg(p, "sweeps", "views_count", "10"), cfg(p, "sweeps", "views_k", "10"));
+            const char *vimages = config_get(&p->cfg, "sweeps", "", "views_images");
+            if (vimages) sb_add(&cmd, " --images %s", vimages);
             sb_opt(&cmd, "--out", o);
             common_opts(p, &cmd);
             INV_TRY(add_job(p, STAGE_VIEWS, model_needs(m) | 1u << STAGE_DATA, label,
