@@ -24,7 +24,7 @@
 typedef struct {
     backbone_args net;
     const char *data, *policy, *out;
-    int views, k, epoch;
+    int views, k, epoch, size;
     int64_t images;
 } views_args;
 
@@ -75,8 +75,8 @@ static int view_features(const views_args *a, backbone *b, const shard *s, const
     return INV_OK;
 }
 
-static int write_views(const views_args *a, const float *f, int64_t n, int d, double uni,
-                       double acr) {
+static int write_views(const views_args *a, const float *f, int64_t n, int d, int view_size,
+                       double uni, double acr) {
     nc_out o;
     INV_TRY(ncout_create(&o, a->out));
     int id = o.ncid, rc = INV_OK, di, dv, dd, vf, vu, va;
@@ -104,6 +104,8 @@ static int write_views(const views_args *a, const float *f, int64_t n, int d, do
     TEXT(NC_GLOBAL, "arch", a->net.arch);
     TEXT(NC_GLOBAL, "data", a->data);
     TEXT(NC_GLOBAL, "policy", a->policy);
+    snprintf(buf, sizeof buf, "%d", view_size);
+    TEXT(NC_GLOBAL, "view_size", buf);
     NC(nc_enddef(id));
     NC(nc_put_var_float(id, vf, f));
     NC(nc_put_var_double(id, vu, &uni));
@@ -119,6 +121,7 @@ fail:
 static int views_main(const views_args *a) {
     aug_policy p;
     INV_TRY(policy_load(a->policy, &p));
+    if (a->size) INV_TRY(policy_set_size(&p, a->size));
     INV_TRY(policy_validate(&p, a->policy));
     shard s;
     INV_TRY(shard_open(&s, a->data));
@@ -140,7 +143,7 @@ static int views_main(const views_args *a) {
     if (!rc && mpi_rank() == 0) {
         double uni = metric_uniformity(f, n, a->views, b.d), acr = 0;
         rc = metric_acr(f, n, a->views, b.d, a->k, &acr);
-        if (!rc) rc = write_views(a, f, n, b.d, uni, acr);
+        if (!rc) rc = write_views(a, f, n, b.d, p.out_size, uni, acr);
         if (!rc)
             printf("%s: %lld images x %d views (%s): uniformity %.4f, ACR (k = %d) %.4f\n", a->out,
                    (long long)n, a->views, a->policy, uni, a->k, acr);
@@ -170,6 +173,10 @@ int cmd_views(int argc, char **argv) {
         {"images", 0, OPT_INT64, &a.images, "N", "the first N images (0: all)", 0, 1e12, 0},
         {"policy", 0, OPT_STRING, &policy, "default|spatial|appearance|FILE", "augmentation policy",
          0, 0, 0},
+        {"size", 0, OPT_INT, &a.size, "S",
+         "output size of the policy's crops/resizes, as invar-train --size (0: the policy's own, "
+         "224)",
+         0, AUG_MAX_SIZE, 0},
         {"views", 0, OPT_INT, &a.views, "C", "augmented views per image", 1, 100000, 0},
         {"k", 0, OPT_INT, &a.k, "K", "neighbours of the ACR", 1, 100000, 0},
         {"epoch", 0, OPT_INT, &a.epoch, "E", "epoch part of the augmentation key", 0, 1 << 23, 0},

@@ -19,19 +19,6 @@ static const char SUPERVISED_POLICY[] =
     "hflip p=0.5\n"
     "color_jitter brightness=0.4 contrast=0.4 saturation=0.4 p=1\n";
 
-static int set_size(aug_policy *p, int size) {
-    int any = 0;
-    for (int i = 0; i < p->nops; i++) {
-        aug_op *op = &p->ops[i];
-        if (op->kind == AUG_RESIZED_CROP || op->kind == AUG_RESIZE || op->kind == AUG_CENTER_CROP)
-            op->size = size, any = 1;
-    }
-    if (!any)
-        return inv_fail(INV_EINVAL, "--size %d: policy '%s' has no crop or resize to set", size,
-                        p->name);
-    return INV_OK;
-}
-
 static int parse_keep(train_opts *o) {
     o->nkeep = 0;
     const char *s = o->keep_epochs;
@@ -227,7 +214,7 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
     } else {
         rc = policy_load(o->policy_name, &o->policy);
     }
-    if (!rc && o->size) rc = set_size(&o->policy, o->size);
+    if (!rc && o->size) rc = policy_set_size(&o->policy, o->size);
     if (!rc) rc = policy_validate(&o->policy, o->policy_name);
     if (!rc) rc = parse_keep(o);
     if (rc) program_fail_last(rc);

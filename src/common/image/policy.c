@@ -293,6 +293,19 @@ int policy_parse(const char *text, const char *source, aug_policy *p) {
     return policy_validate(p, source);
 }
 
+int policy_set_size(aug_policy *p, int size) {
+    int any = 0;
+    for (int i = 0; i < p->nops; i++) {
+        aug_op *op = &p->ops[i];
+        if (op->kind == AUG_RESIZED_CROP || op->kind == AUG_RESIZE || op->kind == AUG_CENTER_CROP)
+            op->size = size, any = 1;
+    }
+    if (!any)
+        return inv_fail(INV_EINVAL, "--size %d: policy '%s' has no crop or resize to set", size,
+                        p->name);
+    return INV_OK;
+}
+
 int policy_validate(aug_policy *p, const char *source) {
     int fixed = 0;
     for (int i = 0; i < p->nops; i++) {

@@ -61,6 +61,9 @@ int policy_parse(const char *text, const char *source, aug_policy *p);
 int policy_load(const char *name_or_path, aug_policy *p);
 // Checks ranges and that the policy ends in a fixed square size; sets out_size.
 int policy_validate(aug_policy *p, const char *source);
+// Sets the output size of every crop and resize to `size` (a model trained at 32 px: its views
+// at 32 px); call before policy_validate. INV_EINVAL when the policy has none.
+int policy_set_size(aug_policy *p, int size);
 // Writes the policy in the file format (parseable by policy_parse). Returns chars needed.
 size_t policy_format(const aug_policy *p, char *buf, size_t size);
 

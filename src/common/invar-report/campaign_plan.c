@@ -465,6 +465,9 @@ static int downstream_jobs(campaign_plan *p) {
                    cfg(p, "sweeps", "views_count", "10"), cfg(p, "sweeps", "views_k", "10"));
             const char *vimages = config_get(&p->cfg, "sweeps", "", "views_images");
             if (vimages) sb_add(&cmd, " --images %s", vimages);
+            // Views at the size the model was trained at (a baseline: the sweeps' crop).
+            int vsize = m->size ? m->size : atoi(cfg(p, "sweeps", "crop", "0"));
+            if (vsize > 0) sb_add(&cmd, " --size %d", vsize);
             sb_opt(&cmd, "--out", o);
             common_opts(p, &cmd);
             INV_TRY(add_job(p, STAGE_VIEWS, model_needs(m) | 1u << STAGE_DATA, label,
