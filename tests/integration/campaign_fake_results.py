@@ -40,7 +40,7 @@ def strvar(ds, name, dim, values):
         v[i] = s
 
 jobs = [l.rstrip("\n").split("\t") for l in open(plan) if l.startswith("job\t")]
-for _, stage, idx, label, ranks, outputs, cmd in jobs:
+for _, stage, idx, label, ranks, outputs, cmd, *_ in jobs:
     if f"{stage}:{label}" in drop or outputs == "-":
         continue
     out = outputs.split()[0]
@@ -49,6 +49,22 @@ for _, stage, idx, label, ranks, outputs, cmd in jobs:
     os.makedirs(os.path.dirname(out), exist_ok=True)
     m = mid(label)
     lv = LEVEL.get(m, (0.5, 0.5))
+    if stage == "synthetic" and "/series_" in label:
+        # A checkpoint series as invar-measure writes it: model dimension, epoch(model) from the
+        # checkpoint names (init: 0, checkpoint_EEEE: E + 1), similarity rising with the epoch.
+        ckpts = cmd.split("--model ")[1].split()[0].split(",")
+        epochs = [0 if "checkpoint_init" in c else int(c.rsplit("_", 1)[1].split(".")[0]) + 1
+                  for c in ckpts]
+        with netCDF4.Dataset(out, "w") as ds:
+            ds.createDimension("model", len(ckpts))
+            ds.createDimension("transform", 18)
+            strvar(ds, "transform_name", "transform", TRANSFORMS)
+            strvar(ds, "model_path", "model", ckpts)
+            ds.createVariable("epoch", "i8", ("model",))[:] = epochs
+            base = np.array([lv[0]] * 8 + [lv[1]] * 10)
+            ds.createVariable("mean_similarity", "f8", ("model", "transform"))[:] = \
+                np.outer(np.array(epochs) + 1, base) / (max(epochs) + 1)
+        continue
     if stage == "synthetic":
         with netCDF4.Dataset(out, "w") as ds:
             ds.createDimension("transform", 18)

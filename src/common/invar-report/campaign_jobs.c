@@ -71,9 +71,9 @@ int plan_add_skip(campaign_plan *p, int stage, const char *label, const char *re
 
 // Adds a job unless it needs a stage the campaign leaves out (then records a skip).
 int plan_add_job(campaign_plan *p, int stage, unsigned needs, const char *label, int ranks,
-                 sbuf *outputs, sbuf *cmd) {
+                 sbuf *outputs, sbuf *inputs, sbuf *cmd) {
     int rc = INV_OK;
-    if (outputs->oom || cmd->oom) {
+    if (outputs->oom || inputs->oom || cmd->oom) {
         rc = inv_fail(INV_ENOMEM, "plan: out of memory");
         goto done;
     }
@@ -100,12 +100,19 @@ int plan_add_job(campaign_plan *p, int stage, unsigned needs, const char *label,
     snprintf(j->label, sizeof j->label, "%s", label);
     j->ranks = ranks;
     j->outputs = outputs->s ? outputs->s : calloc(1, 1);
+    j->inputs = inputs->s ? inputs->s : calloc(1, 1);
     j->command = cmd->s;
+    if (!j->outputs || !j->inputs) return inv_fail(INV_ENOMEM, "plan: out of memory");
     return INV_OK;
 done:
     free(outputs->s);
+    free(inputs->s);
     free(cmd->s);
     return rc;
+}
+
+void sb_file(sbuf *b, const char *path) {
+    sb_add(b, "%s%s", b->n ? " " : "", path);
 }
 
 const char *plan_set_path(const campaign_plan *p, const char *name) {
@@ -132,6 +139,10 @@ void plan_model_opts(const plan_model *m, sbuf *cmd) {
     if (m->kind == MODEL_RANDOM) sb_add(cmd, " --seed %ld", m->seed);
 }
 
+void plan_model_input(const plan_model *m, sbuf *inputs) {
+    if (m->kind != MODEL_RANDOM) sb_file(inputs, m->checkpoint);
+}
+
 unsigned plan_model_needs(const plan_model *m) {
     return m->kind == MODEL_TRAINED ? 1u << STAGE_TRAIN : 0;
 }
@@ -146,7 +157,7 @@ const char *plan_cfg(const campaign_plan *p, const char *kind, const char *key, 
 }
 
 static int data_jobs(campaign_plan *p) {
-    sbuf out = {0}, cmd = {0};
+    sbuf out = {0}, in = {0}, cmd = {0};
     const char *source = plan_cfg(p, "data", "source", "world");
     if (!strcmp(source, "world")) {
         const char *preset = plan_cfg(p, "data", "preset", "default");
@@ -174,7 +185,8 @@ static int data_jobs(campaign_plan *p) {
             sb_add(&out, "%s%s", i ? " " : "", p->sets[i]);
         }
         sb_add(&out, " %s", sheet);
-        return plan_add_job(p, STAGE_DATA, 0, "world", plan_stage_ranks(p, STAGE_DATA), &out, &cmd);
+        return plan_add_job(p, STAGE_DATA, 0, "world", plan_stage_ranks(p, STAGE_DATA), &out, &in,
+                            &cmd);
     }
     if (strcmp(source, "paths"))
         return inv_fail(INV_EINVAL, "%s: [data] source '%s': expected world or paths",
@@ -195,23 +207,28 @@ static int data_jobs(campaign_plan *p) {
         sb_arg(&cmd, path);
         sb_arg(&cmd, p->sets[i]);
         sb_add(&out, "%s%s", n++ ? " " : "", p->sets[i]);
+        sb_file(&in, path);
     }
     if (n == 0)
         return inv_fail(INV_EINVAL,
                         "%s: [data] source = paths names no data set (keys pretrain, "
                         "ident_train, ..., stereo)",
                         p->config_path);
-    return plan_add_job(p, STAGE_DATA, 0, "link data sets", 1, &out, &cmd);
+    return plan_add_job(p, STAGE_DATA, 0, "link data sets", 1, &out, &in, &cmd);
 }
 
 static int train_jobs(campaign_plan *p) {
     for (int i = 0; i < p->nmodels; i++) {
         const plan_model *m = &p->models[i];
         if (m->kind != MODEL_TRAINED) continue;
-        sbuf out = {0}, cmd = {0};
+        sbuf out = {0}, in = {0}, cmd = {0};
         char dir[4200];
         snprintf(dir, sizeof dir, "%s/models/%s", p->run_dir, m->id);
         sb_add(&out, "%s", m->checkpoint);
+        sb_file(&in, plan_set_path(p, "pretrain"));
+        if (m->policy[0] && strcmp(m->policy, "default") && strcmp(m->policy, "spatial") &&
+            strcmp(m->policy, "appearance"))
+            sb_file(&in, m->policy); // a policy file (a grid point's is written by the plan)
         sb_add(&cmd, "$LAUNCH invar-train --objective %s", m->objective);
         sb_opt(&cmd, "--data", plan_set_path(p, "pretrain"));
         sb_add(&cmd, " --arch %s --stem %s --width %g", m->arch, m->stem, m->width);
@@ -227,8 +244,8 @@ static int train_jobs(campaign_plan *p) {
         sb_opt(&cmd, "--out", dir);
         if (m->train_args[0]) sb_add(&cmd, " %s", m->train_args);
         plan_common_opts(p, &cmd);
-        INV_TRY(
-            plan_add_job(p, STAGE_TRAIN, 0, m->id, plan_stage_ranks(p, STAGE_TRAIN), &out, &cmd));
+        INV_TRY(plan_add_job(p, STAGE_TRAIN, 0, m->id, plan_stage_ranks(p, STAGE_TRAIN), &out, &in,
+                             &cmd));
     }
     return INV_OK;
 }

@@ -30,9 +30,12 @@ void sb_opt(sbuf *b, const char *opt, const char *val);
 // Records a job left out ("stage\tlabel\treason").
 int plan_add_skip(campaign_plan *p, int stage, const char *label, const char *reason);
 // Adds a job unless it needs a stage the campaign leaves out (then records a skip). Takes
-// ownership of the outputs and cmd strings.
+// ownership of the outputs, inputs (space-separated files it reads; may be empty) and cmd
+// strings.
 int plan_add_job(campaign_plan *p, int stage, unsigned needs, const char *label, int ranks,
-                 sbuf *outputs, sbuf *cmd);
+                 sbuf *outputs, sbuf *inputs, sbuf *cmd);
+// Appends " FILE" to a space-separated file list (no leading blank on the first).
+void sb_file(sbuf *b, const char *path);
 
 // The path of data set `name` in this campaign ("" when it has none) and its index.
 const char *plan_set_path(const campaign_plan *p, const char *name);
@@ -41,6 +44,8 @@ int plan_set_index(const char *name);
 void plan_common_opts(const campaign_plan *p, sbuf *cmd);
 // --model/--arch/--stem/--width (and --seed for a random init) of a model.
 void plan_model_opts(const plan_model *m, sbuf *cmd);
+// Appends the model's checkpoint to a job's inputs (none for a random init).
+void plan_model_input(const plan_model *m, sbuf *inputs);
 // The stages whose outputs a model's checkpoint comes from (train for a trained model).
 unsigned plan_model_needs(const plan_model *m);
 int plan_stage_ranks(const campaign_plan *p, int stage);

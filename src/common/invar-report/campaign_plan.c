@@ -8,7 +8,7 @@
 //   fusion ID LABEL MEMBER_IDS(comma) L2
 //   set NAME PATH          task NAME classify|regress
 //   stage NAME NJOBS DEPS(comma) NTASKS CPUS_PER_TASK TIME MEM PARTITION ACCOUNT QOS GRES EXTRA
-//   job STAGE INDEX LABEL RANKS OUTPUTS(space-separated) COMMAND
+//   job STAGE INDEX LABEL RANKS OUTPUTS(space-separated) COMMAND INPUTS(space-separated)
 //   skip STAGE LABEL REASON
 #include "campaign_plan.h"
 
@@ -148,6 +148,7 @@ void plan_free(campaign_plan *p) {
     for (int i = 0; i < p->njobs; i++) {
         free(p->jobs[i].outputs);
         free(p->jobs[i].command);
+        free(p->jobs[i].inputs);
     }
     free(p->jobs);
     for (int i = 0; i < p->nskips; i++) free(p->skips[i]);
@@ -198,8 +199,8 @@ void plan_write(const campaign_plan *p, FILE *out) {
     }
     for (int i = 0; i < p->njobs; i++) {
         const plan_job *j = &p->jobs[i];
-        fprintf(out, "job\t%s\t%d\t%s\t%d\t%s\t%s\n", plan_stage_names[j->stage], j->index,
-                j->label, j->ranks, dash(j->outputs), j->command);
+        fprintf(out, "job\t%s\t%d\t%s\t%d\t%s\t%s\t%s\n", plan_stage_names[j->stage], j->index,
+                j->label, j->ranks, dash(j->outputs), j->command, dash(j->inputs));
     }
     for (int i = 0; i < p->nskips; i++) fprintf(out, "skip\t%s\n", p->skips[i]);
 }
@@ -231,6 +232,19 @@ static int write_atomic(const char *path, const char *text, size_t len) {
     return INV_OK;
 }
 
+// 1 when PATH holds exactly TEXT (a grid point's policy file is rewritten only when it changes,
+// so that its modification time says when the policy last changed: the runner re-trains a model
+// whose inputs are newer than its outputs).
+static int same_text(const char *path, const char *text) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t len = strlen(text), pos = 0;
+    int same = 1, c;
+    while ((c = fgetc(f)) != EOF && same) same = pos < len && text[pos++] == (char)c;
+    fclose(f);
+    return same && pos == len;
+}
+
 int plan_materialize(const campaign_plan *p) {
     char path[4200];
     INV_TRY(mkdir_p(p->run_dir));
@@ -239,6 +253,7 @@ int plan_materialize(const campaign_plan *p) {
         const plan_model *m = &p->models[i];
         if (!m->policy_text[0]) continue;
         INV_TRY(mkdir_p(path));
+        if (same_text(m->policy, m->policy_text)) continue; // kept: its training reads it
         INV_TRY(write_atomic(m->policy, m->policy_text, strlen(m->policy_text)));
     }
     char *text = NULL;
