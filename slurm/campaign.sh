@@ -6,6 +6,7 @@
 #                                            log of each failed job) or not run, and why
 #   slurm/campaign.sh wait CONFIG|RUN_DIR    wait until none of the campaign's Slurm jobs remain
 #   slurm/campaign.sh cancel CONFIG|RUN_DIR  scancel the campaign's Slurm jobs
+#   slurm/campaign.sh todo CONFIG|RUN_DIR    the jobs a run would (re-)run: STAGE INDEX LABEL
 # The plan comes from `invar-report plan CONFIG --write` (RUN_DIR/plan.tsv). Each stage is one
 # sbatch script (slurm/stage_STAGE.sbatch), a job array over its jobs, submitted with
 # --dependency=afterok on the stages it reads (--kill-on-invalid-dep=yes, so a failed stage
@@ -26,7 +27,7 @@ die() { echo "campaign: error: $*" >&2; exit 1; }
 say() { echo "[$(date -u +%H:%M:%S)] campaign: $*" >&2; }
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 STAGES=(data train features synthetic realworld views compare krr linear correlate report)
@@ -243,7 +244,7 @@ show_status() { # PLAN; exit status 1 when a stage failed
 
 cmd=run
 case "${1:-}" in
-    status | wait | cancel | run) cmd=$1; shift ;;
+    status | wait | cancel | run | todo) cmd=$1; shift ;;
     -h | --help | "") usage; exit 0 ;;
 esac
 [ $# -ge 1 ] || { usage; exit 2; }
@@ -270,6 +271,14 @@ case $cmd in
     status)
         plan=$(plan_path "$target") || exit 1
         show_status "$plan"
+        ;;
+    todo)
+        plan=$(plan_path "$target") || exit 1
+        for s in "${STAGES[@]}"; do
+            for idx in $(incomplete_jobs "$plan" "$s"); do
+                awk -F'\t' -v s="$s" -v i="$idx" '$1 == "job" && $2 == s && $3 == i { print s "\t" i "\t" $4; exit }' "$plan"
+            done
+        done
         ;;
     wait)
         plan=$(plan_path "$target") || exit 1

@@ -46,7 +46,8 @@ INI
 ok "plan" "$BIN/invar-report" plan "$T/c.ini" --write
 plan=$T/run/plan.tsv
 ok "fake results" "$PYTHON" "$(dirname "$0")/campaign_fake_results.py" "$plan" \
-    --nan default/shape --drop krr:appearance/krr --drop synthetic:appearance/series_shape
+    --nan default/shape --drop krr:appearance/krr --drop synthetic:appearance/series_shape \
+    --nan linear:random/pose --corrupt linear:random/colour
 ok "report renders" "$BIN/invar-report" "$T/run" --out "$T/res"
 R=$T/res/README.md
 ok "README written" test -s "$R"
@@ -64,6 +65,12 @@ ok "NaN rendered" grep -q '| Default | .* NaN ' "$R"
 ok "missing model named" grep -q 'Appearance: `.*appearance/krr.nc` missing: stage krr' "$R"
 ok "the rest of Table 4" grep -q '^| Spatial | ' <(sed -n '/^### Table 4/,/^### Table 5/p' "$R")
 ok "mean +- std" grep -q '0.85 ± 0.010' "$R"
+# A NaN probe score: rendered and listed, no average for that row; a corrupt file: named, and
+# the rest of its row and table rendered.
+ok "NaN score listed" grep -q 'Random: pose is NaN in `.*random/pose.nc`' "$R"
+ok "NaN score rendered, no avg" grep -Eq '^\| Random \| .*\| NaN \| - \|$' <(sed -n '/^### Table 5/,/^### Table C.1/p' "$R")
+ok "corrupt file named" grep -q "Random: .*$T/run/probe/random/colour.nc" <(sed -n '/^### Table 5/,/^### Table C.1/p' "$R")
+ok "the rest of that row" grep -Eq "^\\| Random \\| 0.30 ± 0.010 \\| - \\| 0.10 ± 0.010 \\| NaN \\| - \\|" <(sed -n "/^### Table 5/,/^### Table C.1/p" "$R")
 ok "Q1 supports" grep -q '3 of 3 sets agree .* \*\*supports the paper\*\*' "$R"
 ok "Q2 supports" grep -A3 '^## Q2' "$R" -q
 ok "Q2 numbers" grep -q 'Spatial model 0.802 (spatial) / 0.407 (appearance); Appearance model 0.302 (spatial) / 0.907 (appearance).*\*\*supports the paper\*\*' "$R"
