@@ -135,8 +135,11 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
         stage_write_state ok "skipped (outputs complete) $(date -u +%FT%TZ)"
         exit 0
     fi
-    if [ -n "$JOB_STALE" ]; then
-        stage_set_aside "$outputs" "$label: outputs stale ($JOB_STALE)"
+    local stale=$JOB_STALE
+    shift
+    stage_need_program "$@" # (before anything is moved aside)
+    if [ -n "$stale" ]; then
+        stage_set_aside "$outputs" "$label: outputs stale ($stale)"
     elif [ -f "$rec.running" ] || [ -f "$rec" ]; then
         # Partial outputs of an earlier attempt: resumed when it ran the same command, else
         # moved aside (invar-train refuses a RUNDIR of another configuration).
@@ -145,8 +148,6 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
         else IFS= read -r prev <"$rec" || true; fi
         [ "$prev" = "$command" ] || stage_set_aside "$outputs" "$label: partial outputs of another command"
     fi
-    shift
-    stage_need_program "$@"
     local launch=""
     if [ "$ranks" -gt 1 ]; then
         if [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null 2>&1; then

@@ -90,6 +90,7 @@ mk_e() { # M2_EPOCHS
 [campaign]
 run_dir = $T/e
 ranks = 1
+threads = 1
 stages = data,train,features,synthetic,linear,report
 [data]
 source = paths

@@ -207,7 +207,8 @@ static int data_jobs(campaign_plan *p) {
         sb_arg(&cmd, path);
         sb_arg(&cmd, p->sets[i]);
         sb_add(&out, "%s%s", n++ ? " " : "", p->sets[i]);
-        sb_file(&in, path);
+        // (no inputs: a link's time is its target's, and the jobs reading the link see a
+        // remade target themselves)
     }
     if (n == 0)
         return inv_fail(INV_EINVAL,
