@@ -6,23 +6,28 @@
 #                                            log of each failed job) or not run, and why
 #   slurm/campaign.sh wait CONFIG|RUN_DIR    wait until none of the campaign's Slurm jobs remain
 #   slurm/campaign.sh cancel CONFIG|RUN_DIR  scancel the campaign's Slurm jobs
+#   slurm/campaign.sh todo CONFIG|RUN_DIR    the jobs a run would (re-)run: STAGE INDEX LABEL
 # The plan comes from `invar-report plan CONFIG --write` (RUN_DIR/plan.tsv). Each stage is one
 # sbatch script (slurm/stage_STAGE.sbatch), a job array over its jobs, submitted with
 # --dependency=afterok on the stages it reads (--kill-on-invalid-dep=yes, so a failed stage
 # cancels its dependents) and the report with afterany. Re-running skips every job whose outputs
-# exist and resumes partial ones (the programs resume from their own checkpoints/units).
+# are current and resumes partial ones (the programs resume from their own checkpoints/units);
+# a job whose command changed (a configuration change) or whose inputs were remade runs again,
+# with every job that reads its outputs (slurm/lib.sh: job_current, stage_set_aside).
 # Environment: INVAR_BIN (programs, default ROOT/bin), SBATCH_ARGS (extra sbatch options).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export INVAR_ROOT=$ROOT
 export INVAR_BIN=${INVAR_BIN:-$ROOT/bin}
 export PATH="$INVAR_BIN:$PATH"
+# shellcheck source=slurm/lib.sh
+source "$ROOT/slurm/lib.sh" # job_current (which jobs are complete), shared with the stages
 
 die() { echo "campaign: error: $*" >&2; exit 1; }
 say() { echo "[$(date -u +%H:%M:%S)] campaign: $*" >&2; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 STAGES=(data train features synthetic realworld views compare krr linear correlate report)
@@ -45,16 +50,27 @@ stage_field() { # PLAN STAGE COL
     awk -F'\t' -v s="$2" -v c="$3" '$1 == "stage" && $2 == s { print $c; exit }' "$1"
 }
 
-# Indexes of the jobs of STAGE whose outputs are not all there (the report always runs).
+# Indexes of the jobs of STAGE that are to run (the report always runs): those whose outputs are
+# not current (slurm/lib.sh job_current: missing, made by another command, or older than a file
+# they read), and those that read an output of a job that is to run (the plan lists jobs in an
+# order where every job comes after the jobs it reads, so one pass finds them all; under Slurm
+# every stage is submitted at once, before anything is remade).
 incomplete_jobs() { # PLAN STAGE
-    awk -F'\t' -v s="$2" '$1 == "job" && $2 == s { print $3 "\t" $6 }' "$1" |
-        while IFS=$'\t' read -r idx outs; do
-            local done=1
-            if [ "$outs" = "-" ]; then done=0; else
-                for f in $outs; do [ -e "$f" ] || { done=0; break; }; done
-            fi
-            [ $done = 1 ] || echo "$idx"
-        done
+    local plan=$1 want=$2 state stage idx label outs cmd ins f
+    state="$(awk -F'\t' '$1 == "campaign" { print $3; exit }' "$plan")/state"
+    declare -A PENDING=()
+    while IFS=$'\t' read -r _ stage idx label _ outs cmd ins; do
+        local todo=0
+        if ! job_current "$state" "$stage" "$label" "$outs" "${ins:--}" "$cmd"; then
+            todo=1
+        elif [ "${ins:--}" != - ] && [ ${#PENDING[@]} -gt 0 ]; then
+            for f in $ins; do [ -n "${PENDING[$f]:-}" ] && { todo=1; break; }; done
+        fi
+        if [ $todo = 1 ]; then
+            [ "$outs" != - ] && for f in $outs; do PENDING[$f]=1; done
+            [ "$stage" = "$want" ] && echo "$idx"
+        fi
+    done < <(awk -F'\t' '$1 == "job"' "$plan")
 }
 
 stage_deps() { stage_field "$1" "$2" 4 | tr ',' ' ' | sed 's/^-$//'; }
@@ -228,7 +244,7 @@ show_status() { # PLAN; exit status 1 when a stage failed
 
 cmd=run
 case "${1:-}" in
-    status | wait | cancel | run) cmd=$1; shift ;;
+    status | wait | cancel | run | todo) cmd=$1; shift ;;
     -h | --help | "") usage; exit 0 ;;
 esac
 [ $# -ge 1 ] || { usage; exit 2; }
@@ -255,6 +271,14 @@ case $cmd in
     status)
         plan=$(plan_path "$target") || exit 1
         show_status "$plan"
+        ;;
+    todo)
+        plan=$(plan_path "$target") || exit 1
+        for s in "${STAGES[@]}"; do
+            for idx in $(incomplete_jobs "$plan" "$s"); do
+                awk -F'\t' -v s="$s" -v i="$idx" '$1 == "job" && $2 == s && $3 == i { print s "\t" i "\t" $4; exit }' "$plan"
+            done
+        done
         ;;
     wait)
         plan=$(plan_path "$target") || exit 1

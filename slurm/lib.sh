@@ -3,9 +3,12 @@
 #   stage_main STAGE PROGRAM [SUBCOMMAND] [ISSUE]
 # which finds its job in RUN_DIR/plan.tsv (INVAR_PLAN) by the array index (SLURM_ARRAY_TASK_ID,
 # else INVAR_JOB_INDEX), checks that the program it needs is built (else fails saying which
-# stage cannot run and why), skips a job whose outputs all exist (every invar writer renames
-# complete files into place, so existing = complete), runs the command with the MPI launcher
-# (srun --mpi=pmix under Slurm, mpirun locally) and records RUN_DIR/state/STAGE_INDEX.{ok,failed}.
+# stage cannot run and why), skips a job whose outputs are current (job_current: all exist --
+# every invar writer renames complete files into place, so existing = complete --, were made by
+# the same command and are newer than every file the job reads), moves stale outputs aside
+# (stage_set_aside; a trained model's folder is renamed NAME.stale-N, never deleted), runs the
+# command with the MPI launcher (srun --mpi=pmix under Slurm, mpirun locally) and records
+# RUN_DIR/state/STAGE_INDEX.{ok,failed} and the command in RUN_DIR/state/cmd/STAGE/LABEL.cmd.
 # Training (INVAR_REQUEUE=1): SIGUSR1/SIGTERM are forwarded to the program, which checkpoints
 # and exits; under Slurm the job is then requeued and resumes (--resume auto).
 set -u
@@ -53,6 +56,59 @@ stage_outputs_complete() { # OUTPUTS ("-" = none: never complete)
     return 0
 }
 
+# The command a job's outputs were made with: STATE_DIR/cmd/STAGE/LABEL.cmd (by label, so that
+# adding a model to the configuration, which renumbers jobs, changes no record).
+job_cmd_record() { printf '%s/cmd/%s/%s.cmd' "$1" "$2" "$3"; } # STATE_DIR STAGE LABEL
+
+# job_current STATE_DIR STAGE LABEL OUTPUTS INPUTS COMMAND: true when every output exists, the
+# recorded command (if any: outputs made before records were kept count as current) is COMMAND
+# and no input is newer than the oldest output. Else false with the reason in JOB_STALE ("" when
+# outputs are simply missing).
+job_current() {
+    local rec outs=$4 ins=${5:--} f oldest="" line=""
+    JOB_STALE=""
+    stage_outputs_complete "$outs" || return 1
+    rec=$(job_cmd_record "$1" "$2" "$3")
+    if [ -f "$rec" ]; then
+        IFS= read -r line <"$rec" || true
+        if [ "$line" != "$6" ]; then JOB_STALE="its command changed since its outputs were made"; return 1; fi
+    fi
+    [ "$ins" = "-" ] && return 0
+    for f in $outs; do
+        if [ -z "$oldest" ] || [ "$f" -ot "$oldest" ]; then oldest=$f; fi
+    done
+    for f in $ins; do
+        if [ "$f" -nt "$oldest" ]; then JOB_STALE="$f is newer than its outputs"; return 1; fi
+    done
+    return 0
+}
+
+# Moves a job's outputs aside before it runs again: a trained model's folder (the train stage's
+# output's folder) to NAME.stale-N, said in the log; other files to FILE.stale, and the resume
+# journals of a sweep (FILE.resume, FILE.model-K.resume) are removed.
+stage_set_aside() { # OUTPUTS WHY
+    local f n dir
+    [ "$1" = "-" ] && return 0
+    for f in $1; do
+        if [ "$STAGE" = train ]; then
+            dir=$(dirname "$f")
+            [ -d "$dir" ] || continue
+            n=1
+            while [ -e "$dir.stale-$n" ]; do n=$((n + 1)); done
+            mv "$dir" "$dir.stale-$n" || stage_fail 6 "cannot move the stale model folder $dir aside"
+            stage_log "$2: moved the stale model folder $dir aside to $dir.stale-$n"
+            continue
+        fi
+        if [ -e "$f" ] || [ -L "$f" ]; then
+            mv -f "$f" "$f.stale" && stage_log "$2: moved the stale $f aside to $f.stale"
+        fi
+        for dir in "$f.resume" "$f".model-*.resume; do
+            [ -e "$dir" ] && rm -rf "$dir" && stage_log "$2: removed the stale resume state $dir"
+        done
+    done
+    return 0
+}
+
 stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
     STAGE=$1
     INDEX=${SLURM_ARRAY_TASK_ID:-${INVAR_JOB_INDEX:-}}
@@ -67,15 +123,31 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
     local line
     line=$(stage_job_line "$STAGE" "$INDEX")
     [ -n "$line" ] || stage_fail 2 "no job $STAGE $INDEX in $INVAR_PLAN"
-    local label ranks outputs command
-    IFS=$'\t' read -r _ _ _ label ranks outputs command <<<"$line"
-    if stage_outputs_complete "$outputs"; then
+    local label ranks outputs command inputs
+    IFS=$'\t' read -r _ _ _ label ranks outputs command inputs <<<"$line"
+    local rec
+    rec=$(job_cmd_record "$STATE_DIR" "$STAGE" "$label")
+    if job_current "$STATE_DIR" "$STAGE" "$label" "$outputs" "${inputs:--}" "$command"; then
+        if [ ! -f "$rec" ]; then # made before commands were recorded: this one is theirs now
+            mkdir -p "$(dirname "$rec")" && printf '%s\n' "$command" >"$rec"
+        fi
         stage_log "$label: outputs complete, skipped"
         stage_write_state ok "skipped (outputs complete) $(date -u +%FT%TZ)"
         exit 0
     fi
+    local stale=$JOB_STALE
     shift
-    stage_need_program "$@"
+    stage_need_program "$@" # (before anything is moved aside)
+    if [ -n "$stale" ]; then
+        stage_set_aside "$outputs" "$label: outputs stale ($stale)"
+    elif [ -f "$rec.running" ] || [ -f "$rec" ]; then
+        # Partial outputs of an earlier attempt: resumed when it ran the same command, else
+        # moved aside (invar-train refuses a RUNDIR of another configuration).
+        local prev=""
+        if [ -f "$rec.running" ]; then IFS= read -r prev <"$rec.running" || true
+        else IFS= read -r prev <"$rec" || true; fi
+        [ "$prev" = "$command" ] || stage_set_aside "$outputs" "$label: partial outputs of another command"
+    fi
     local launch=""
     if [ "$ranks" -gt 1 ]; then
         if [ -n "${SLURM_JOB_ID:-}" ] && command -v srun >/dev/null 2>&1; then
@@ -89,6 +161,7 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
         fi
     fi
     stage_write_state running "$(date -u +%FT%TZ) host=$(hostname -s) job=${SLURM_JOB_ID:-local}"
+    mkdir -p "$(dirname "$rec")" && printf '%s\n' "$command" >"$rec.running"
     stage_log "$label: start (${ranks} rank(s), restart ${SLURM_RESTART_COUNT:-0})"
     local cmd=${command//\$LAUNCH/$launch}
     echo "+ $cmd" >&2
@@ -124,6 +197,7 @@ stage_main() { # STAGE PROGRAM [SUBCOMMAND] [WHERE]
     [ "$rc" = 0 ] || stage_fail "$rc" "$label: '$cmd' exited with status $rc (log: $LOG_PATH)"
     stage_outputs_complete "$outputs" || [ "$outputs" = "-" ] ||
         stage_fail 5 "$label: the command succeeded but left no $(for f in $outputs; do [ -e "$f" ] || { echo "$f"; break; }; done)"
+    mv -f "$rec.running" "$rec"
     stage_write_state ok "done in $((SECONDS - t0)) s $(date -u +%FT%TZ) host=$(hostname -s) job=${SLURM_JOB_ID:-local}"
     stage_log "$label: done in $((SECONDS - t0)) s"
 }

@@ -2,7 +2,8 @@
 # /work/team/measure_contract.md and of invar-probe's outputs) at the outputs of a campaign
 # plan, for tests/integration/campaign_report.sh: Spatial is built more invariant on the spatial
 # transforms and group sets, Appearance on the appearance ones, the fusion best on average.
-# Usage: campaign_fake_results.py PLAN.tsv [--swap] [--nan MODEL/SET] [--drop STAGE:LABEL]...
+# Usage: campaign_fake_results.py PLAN.tsv [--swap] [--nan MODEL/SET|linear:MODEL/TASK] [--drop STAGE:LABEL]
+#        [--corrupt STAGE:LABEL]... (--corrupt: a file that is not NetCDF)
 import os
 import sys
 import numpy as np
@@ -19,6 +20,7 @@ args = sys.argv[1:]
 plan, swap = args[0], "--swap" in args
 nan = [args[i + 1] for i, a in enumerate(args) if a == "--nan"]
 drop = [args[i + 1] for i, a in enumerate(args) if a == "--drop"]
+corrupt = [args[i + 1] for i, a in enumerate(args) if a == "--corrupt"]
 
 # Invariance level per (model id, family): spatial model high on spatial, etc.
 LEVEL = {"spatial": (0.8, 0.4), "appearance": (0.3, 0.9), "default": (0.6, 0.7), "random": (0.1, 0.2)}
@@ -40,8 +42,13 @@ def strvar(ds, name, dim, values):
         v[i] = s
 
 jobs = [l.rstrip("\n").split("\t") for l in open(plan) if l.startswith("job\t")]
-for _, stage, idx, label, ranks, outputs, cmd in jobs:
+for _, stage, idx, label, ranks, outputs, cmd, *_ in jobs:
     if f"{stage}:{label}" in drop or outputs == "-":
+        continue
+    if f"{stage}:{label}" in corrupt:
+        os.makedirs(os.path.dirname(outputs.split()[0]), exist_ok=True)
+        with open(outputs.split()[0], "w") as f:
+            f.write("not a NetCDF file\n")
         continue
     out = outputs.split()[0]
     if stage in ("data", "train", "features", "report"):
@@ -49,6 +56,22 @@ for _, stage, idx, label, ranks, outputs, cmd in jobs:
     os.makedirs(os.path.dirname(out), exist_ok=True)
     m = mid(label)
     lv = LEVEL.get(m, (0.5, 0.5))
+    if stage == "synthetic" and "/series_" in label:
+        # A checkpoint series as invar-measure writes it: model dimension, epoch(model) from the
+        # checkpoint names (init: 0, checkpoint_EEEE: E + 1), similarity rising with the epoch.
+        ckpts = cmd.split("--model ")[1].split()[0].split(",")
+        epochs = [0 if "checkpoint_init" in c else int(c.rsplit("_", 1)[1].split(".")[0]) + 1
+                  for c in ckpts]
+        with netCDF4.Dataset(out, "w") as ds:
+            ds.createDimension("model", len(ckpts))
+            ds.createDimension("transform", 18)
+            strvar(ds, "transform_name", "transform", TRANSFORMS)
+            strvar(ds, "model_path", "model", ckpts)
+            ds.createVariable("epoch", "i8", ("model",))[:] = epochs
+            base = np.array([lv[0]] * 8 + [lv[1]] * 10)
+            ds.createVariable("mean_similarity", "f8", ("model", "transform"))[:] = \
+                np.outer(np.array(epochs) + 1, base) / (max(epochs) + 1)
+        continue
     if stage == "synthetic":
         with netCDF4.Dataset(out, "w") as ds:
             ds.createDimension("transform", 18)
@@ -98,6 +121,8 @@ for _, stage, idx, label, ranks, outputs, cmd in jobs:
     elif stage == "linear":
         task = label.split("/")[1]
         sc = SCORE.get(m, {}).get(task, 0.5)
+        if f"linear:{label}" in nan:
+            sc = np.nan
         with netCDF4.Dataset(out, "w") as ds:
             ds.createDimension("task", 1)
             strvar(ds, "task_name", "task", [task])

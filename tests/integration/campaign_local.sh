@@ -5,7 +5,8 @@
 # runs to the end with mpirun; a re-run skips every complete job; kill -9 at a random point and
 # a re-run end with the same result files; a stage whose program is not built fails saying so,
 # stops its dependents, and the status command names it and its log; USR1 to the train stage
-# checkpoints the real invar-train, and the re-run resumes it.
+# checkpoints the real invar-train, and the re-run resumes it; a configuration change (a model's
+# epochs) re-runs that model and its dependents only, and a remade data set the jobs reading it.
 source "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $BIN in /*) INVAR_BIN=$BIN ;; *) INVAR_BIN=$ROOT/$BIN ;; esac
@@ -79,6 +80,89 @@ for f in features/random/shape.nc features/random/pose.nc probe/random/krr.nc \
 done
 
 echo "campaign_local: $SECONDS s so far"
+# ---- a configuration change re-runs what it changes, and only that ----
+# Two trained models (the real invar-train, a few steps), their features, synthetic sweeps, m1's
+# checkpoint series (Figure C.1) and probes. Then m2's epochs change: m2 retrains (its old
+# folder moved aside, not deleted) and its dependents re-run; m1's jobs are skipped. A remade
+# data set re-runs the jobs that read it; runs without command records count as complete.
+mk_e() { # M2_EPOCHS
+    cat <<INI
+[campaign]
+run_dir = $T/e
+ranks = 1
+threads = 1
+stages = data,train,features,synthetic,linear,report
+[data]
+source = paths
+pretrain = $T/a/data/pretrain.nc
+shape = $T/a/data/shape.nc
+[model m1]
+arch = resnet18
+stem = small
+width = 0.125
+size = 32
+batch = 8
+queue = 64
+dim = 32
+epochs = 2
+keep_epochs = 0
+train_args = --save-initial
+[model m2]
+arch = resnet18
+stem = small
+width = 0.125
+size = 32
+batch = 8
+queue = 64
+dim = 32
+epochs = $1
+[sweeps]
+synthetic_sets = shape
+images = 4
+grid = 2
+transforms = hflip,brightness
+resize = 36
+crop = 32
+realworld = no
+[probes]
+tasks = shape:classify
+krr = no
+folds = 2
+INI
+}
+mk_e 1 >"$T/e.ini"
+ok "two trained models run to the end" bash "$ROOT/slurm/campaign.sh" "$T/e.ini" --local
+ok "m1's checkpoint series measured" test -s "$T/e/measure/m1/synthetic_series_shape.nc"
+ok "series epochs: init 0, checkpoint_0000 1, final 2" "$PYTHON" -c "
+import netCDF4, sys
+d = netCDF4.Dataset('$T/e/measure/m1/synthetic_series_shape.nc')
+e = list(d['epoch'][:]); print(e, list(d['model_path'][:]))
+sys.exit(e != [0, 1, 2] or d['mean_similarity'].shape != (3, 2))"
+ok "commands recorded" test -s "$T/e/state/cmd/train/m2.cmd"
+ok "C.1 drawn from the series" grep -q "^Figure C.1: .*\`$T/e/measure/m1/synthetic_series_shape.nc\` (m1)" "$T/e/results/README.md"
+m1_time=$(stat -c %Y.%y "$T/e/models/m1/backbone.safetensors")
+mk_e 2 >"$T/e.ini"
+ok "todo after the change" bash "$ROOT/slurm/campaign.sh" todo "$T/e.ini"
+ok "todo: m2 and its dependents only" test "$(cut -f1,3 "$T/last.log" | paste -sd' ')" = "$(printf 'train\tm2 features\tm2/shape synthetic\tm2/shape linear\tm2/shape report\treport')"
+ok "re-run after the change" bash "$ROOT/slurm/campaign.sh" "$T/e.ini" --local
+cp "$T/last.log" "$T/e2.log"
+ok "train: 1 of 2 re-ran" grep -q 'stage train: 1 of 2 job(s) to run' "$T/e2.log"
+ok "features: 1 of 2" grep -q 'stage features: 1 of 2 job(s) to run' "$T/e2.log"
+ok "synthetic: 1 of 3" grep -q 'stage synthetic: 1 of 3 job(s) to run' "$T/e2.log"
+ok "linear: 1 of 2" grep -q 'stage linear: 1 of 2 job(s) to run' "$T/e2.log"
+ok "the stale model folder moved aside, said in the log" grep -q "m2: outputs stale (its command changed since its outputs were made): moved the stale model folder $T/e/models/m2 aside to $T/e/models/m2.stale-1" "$T/e/logs/train_1.log"
+ok "the old model kept" test -s "$T/e/models/m2.stale-1/backbone.safetensors"
+ok "m2 retrained with 2 epochs" grep -q ', 2 epochs, lr' "$T/e/logs/train_1.log"
+ok "m1 not retrained" test "$(stat -c %Y.%y "$T/e/models/m1/backbone.safetensors")" = "$m1_time"
+ok "nothing left to do" bash -c "[ -z \"\$(bash '$ROOT/slurm/campaign.sh' todo '$T/e' | grep -v report)\" ]"
+sleep 1.1
+touch "$T/a/data/shape.nc"
+ok "a remade data set: its readers re-run" bash "$ROOT/slurm/campaign.sh" todo "$T/e"
+ok "todo: every job reading shape, no training" test "$(cut -f1 "$T/last.log" | sort | uniq -c | tr -s ' ' | paste -sd,)" = " 2 features, 2 linear, 1 report, 3 synthetic"
+rm -rf "$T/e/state/cmd"
+touch -d '1 hour ago' "$T/a/data/shape.nc"
+ok "outputs without command records count as complete" test "$(bash "$ROOT/slurm/campaign.sh" todo "$T/e" | cut -f1 | paste -sd' ')" = "report"
+
 # ---- a stage whose program is missing, and a failing stage ----
 mkdir -p "$T/bin"
 for p in invar-data invar-measure invar-probe invar-report; do ln -sf "$INVAR_BIN/$p" "$T/bin/$p"; done

@@ -15,14 +15,21 @@ preset = tiny
 [model default]
 label = Default
 width = 0.125
+epochs = 3
+keep_epochs = 0,1
+train_args = --save-initial
 [model spatial]
 label = Spatial
 policy = spatial
 width = 0.125
+epochs = 3
+keep_epochs = 1
 [model appearance]
 label = Appearance
 policy = appearance
 width = 0.125
+epochs = 3
+keep_epochs = 0
 [baseline random]
 label = Random
 width = 0.125
@@ -39,7 +46,8 @@ INI
 ok "plan" "$BIN/invar-report" plan "$T/c.ini" --write
 plan=$T/run/plan.tsv
 ok "fake results" "$PYTHON" "$(dirname "$0")/campaign_fake_results.py" "$plan" \
-    --nan default/shape --drop krr:appearance/krr
+    --nan default/shape --drop krr:appearance/krr --drop synthetic:appearance/series_shape \
+    --nan linear:random/pose --corrupt linear:random/colour
 ok "report renders" "$BIN/invar-report" "$T/run" --out "$T/res"
 R=$T/res/README.md
 ok "README written" test -s "$R"
@@ -57,6 +65,12 @@ ok "NaN rendered" grep -q '| Default | .* NaN ' "$R"
 ok "missing model named" grep -q 'Appearance: `.*appearance/krr.nc` missing: stage krr' "$R"
 ok "the rest of Table 4" grep -q '^| Spatial | ' <(sed -n '/^### Table 4/,/^### Table 5/p' "$R")
 ok "mean +- std" grep -q '0.85 ± 0.010' "$R"
+# A NaN probe score: rendered and listed, no average for that row; a corrupt file: named, and
+# the rest of its row and table rendered.
+ok "NaN score listed" grep -q 'Random: pose is NaN in `.*random/pose.nc`' "$R"
+ok "NaN score rendered, no avg" grep -Eq '^\| Random \| .*\| NaN \| - \|$' <(sed -n '/^### Table 5/,/^### Table C.1/p' "$R")
+ok "corrupt file named" grep -q "Random: .*$T/run/probe/random/colour.nc" <(sed -n '/^### Table 5/,/^### Table C.1/p' "$R")
+ok "the rest of that row" grep -Eq "^\\| Random \\| 0.30 ± 0.010 \\| - \\| 0.10 ± 0.010 \\| NaN \\| - \\|" <(sed -n "/^### Table 5/,/^### Table C.1/p" "$R")
 ok "Q1 supports" grep -q '3 of 3 sets agree .* \*\*supports the paper\*\*' "$R"
 ok "Q2 supports" grep -A3 '^## Q2' "$R" -q
 ok "Q2 numbers" grep -q 'Spatial model 0.802 (spatial) / 0.407 (appearance); Appearance model 0.302 (spatial) / 0.907 (appearance).*\*\*supports the paper\*\*' "$R"
@@ -70,6 +84,23 @@ if command -v gnuplot >/dev/null; then
     ok "figure E.1" test -s "$T/res/figures/figureE1.png"
     ok "figure E.2" test -s "$T/res/figures/figureE2.png"
     ok "png" grep -q PNG <(head -c 8 "$T/res/figures/figure1_invariance.png")
+    # Figure C.1: a line per series model, x = epoch (init 0, checkpoint_EEEE E + 1, final =
+    # epochs); the missing series is said, not fatal.
+    ok "figure C.1" test -s "$T/res/figures/figureC1.png"
+    ok "C.1: Default's epochs 0 1 2 3" test "$(sed -n '/^# Default:/,/^$/p' "$T/res/figures/figureC1.dat" | grep -v '^#' | grep . | cut -d' ' -f1 | paste -sd' ')" = "0 1 2 3"
+    ok "C.1: Spatial's epochs 2 3 (no --save-initial)" test "$(sed -n '/^# Spatial:/,/^$/p' "$T/res/figures/figureC1.dat" | grep -v '^#' | grep . | cut -d' ' -f1 | paste -sd' ')" = "2 3"
+    ok "C.1 caption names the files" grep -q "^Figure C.1: .*\`$T/run/measure/default/synthetic_series_shape.nc\` (Default), \`$T/run/measure/spatial/synthetic_series_shape.nc\` (Spatial)" "$R"
+    ok "C.1: the missing series said" grep -q "Figure C.1: \`$T/run/measure/appearance/synthetic_series_shape.nc\` missing (stage synthetic job appearance/series_shape never ran)" "$R"
+    ok "C.1 in the figure list" grep -q '^!\[figureC1\](figures/figureC1.png)' "$R"
+    # Figure F.1: parallel coordinates over models, baselines and fusions.
+    ok "figure F.1" test -s "$T/res/figures/figureF1.png"
+    ok "F.1 in the figure list" grep -q '^!\[figureF1\](figures/figureF1.png)' "$R"
+    ok "F.1 axes: families then tasks" grep -q '^# axes: 1=spatial_similarity.* 2=appearance_similarity.* 3=shape.* 6=pose' "$T/res/figures/figureF1.dat"
+    ok "F.1: Spatial's spatial family mean" grep -A1 '^# Spatial$' "$T/res/figures/figureF1.dat" -q
+    ok "F.1: Spatial 0.802 spatial" bash -c "sed -n '/^# Spatial\$/,/^\$/p' '$T/res/figures/figureF1.dat' | grep -q '^1 0.801944 '"
+    ok "F.1: the fusion without invariance axes" bash -c "sed -n '/^# Spa+App\$/,/^\$/p' '$T/res/figures/figureF1.dat' | grep -q '^1 ? ?'"
+    ok "F.1: the fusion's keypoints score" bash -c "sed -n '/^# Spa+App\$/,/^\$/p' '$T/res/figures/figureF1.dat' | grep -q '^5 0.72 '"
+    ok "F.1: Random baseline drawn" grep -q '^# Random$' "$T/res/figures/figureF1.dat"
 fi
 
 # Flipped numbers flip the answers; a missing table (no real-world files) is said.

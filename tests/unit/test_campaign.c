@@ -1,6 +1,7 @@
 // test_campaign.c: the campaign configuration (inih key store, includes, FILE:LINE errors,
-// truncated and malformed files), its expansion (seed lists, grids, fusion l2 shifts), the
-// plan.tsv reader of invar-report and the paper-CSV reader on truncated input.
+// truncated and malformed files), its expansion (seed lists, grids, fusion l2 shifts, Figure
+// C.1's checkpoint series, each job's inputs), the plan.tsv reader of invar-report and the
+// paper-CSV reader on truncated input.
 #include "test_util.h"
 
 #include "campaign_config.h"
@@ -88,6 +89,77 @@ static void test_plan_expansion(void) {
     free(pl);
 }
 
+static const plan_job *find_job(const campaign_plan *pl, int stage, const char *label) {
+    for (int i = 0; i < pl->njobs; i++)
+        if (pl->jobs[i].stage == stage && !strcmp(pl->jobs[i].label, label)) return &pl->jobs[i];
+    return NULL;
+}
+
+// Figure C.1's checkpoint series: init (--save-initial), the kept epochs before the last, the
+// last epoch's checkpoint (its metadata says epoch = epochs); inputs listed for the runner.
+static void test_plan_series(void) {
+    const char *p = write_text(
+        "series.ini",
+        "[campaign]\nrun_dir = r\n"
+        "[model d]\nbatch = 8\nqueue = 64\nepochs = 4\nkeep_epochs = 2,0,3\nseeds = 0,1\n"
+        "train_args = --save-initial\n"
+        "[model s]\npolicy = spatial\nbatch = 8\nqueue = 64\nepochs = 3\n"
+        "[model a]\npolicy = appearance\nbatch = 8\nqueue = 64\nepochs = 2\nkeep_epochs = 0\n"
+        "[baseline rnd]\n[grid g]\nmodel = d\nepochs = 1; 2\npolicy.hflip.p = 0.1; 0.9\n"
+        "[sweeps]\nsynthetic_sets = shape,pretrain\nstats_set = shape\nimages = 4\n");
+    campaign_plan *pl = calloc(1, sizeof *pl);
+    CU_ASSERT_FATAL(pl != NULL);
+    CU_ASSERT_EQUAL_FATAL(plan_build(pl, p), 0);
+    const plan_job *j = find_job(pl, STAGE_SYNTHETIC, "d/series_shape");
+    CU_ASSERT_FATAL(j != NULL);
+    CU_ASSERT(strstr(j->command, " --model r/models/d/checkpoint_init.safetensors,r/models/d/"
+                                 "checkpoint_0000.safetensors,r/models/d/checkpoint_0002."
+                                 "safetensors,r/models/d/checkpoint_0003.safetensors ") != NULL);
+    CU_ASSERT(strstr(j->command, "--stats r/data/shape.nc --out "
+                                 "r/measure/d/synthetic_series_shape.nc --images 4") != NULL);
+    CU_ASSERT_STRING_EQUAL(j->outputs, "r/measure/d/synthetic_series_shape.nc");
+    CU_ASSERT(strstr(j->inputs, "r/models/d/checkpoint_0003.safetensors r/data/shape.nc") != NULL);
+    // One kept checkpoint and the last: two points, no --save-initial.
+    j = find_job(pl, STAGE_SYNTHETIC, "a/series_shape");
+    CU_ASSERT_FATAL(j != NULL);
+    CU_ASSERT(strstr(j->command, " --model r/models/a/checkpoint_0000.safetensors,r/models/a/"
+                                 "checkpoint_0001.safetensors ") != NULL);
+    // No keep_epochs (s), seed copies, grid points and baselines have no series by default.
+    CU_ASSERT_PTR_NULL(find_job(pl, STAGE_SYNTHETIC, "s/series_shape"));
+    CU_ASSERT_PTR_NULL(find_job(pl, STAGE_SYNTHETIC, "d_s1/series_shape"));
+    CU_ASSERT_PTR_NULL(find_job(pl, STAGE_SYNTHETIC, "d_g00/series_shape"));
+    CU_ASSERT_PTR_NULL(find_job(pl, STAGE_SYNTHETIC, "d/series_pretrain"));
+    // Every job names its inputs: features read the checkpoint and the set.
+    j = find_job(pl, STAGE_FEATURES, "d/shape");
+    CU_ASSERT_FATAL(j != NULL);
+    CU_ASSERT_STRING_EQUAL(j->inputs, "r/models/d/backbone.safetensors r/data/shape.nc");
+    j = find_job(pl, STAGE_TRAIN, "d_g01");
+    CU_ASSERT_FATAL(j != NULL);
+    CU_ASSERT_STRING_EQUAL(j->inputs, "r/data/pretrain.nc r/policies/d_g01.policy");
+    plan_free(pl);
+    // series_models names the models; one that is not trained is an error with its line.
+    p = write_text("series2.ini", "[campaign]\nrun_dir = r\n[model s]\nbatch = 8\nqueue = 64\n"
+                                  "epochs = 3\ntrain_args = --save-initial\n[baseline rnd]\n"
+                                  "[sweeps]\nseries_models = s\n");
+    CU_ASSERT_EQUAL_FATAL(plan_build(pl, p), 0);
+    j = find_job(pl, STAGE_SYNTHETIC, "s/series_shape");
+    CU_ASSERT_FATAL(j != NULL);
+    CU_ASSERT(strstr(j->command, " --model r/models/s/checkpoint_init.safetensors,r/models/s/"
+                                 "checkpoint_0002.safetensors ") != NULL);
+    plan_free(pl);
+    p = write_text("series3.ini",
+                   "[campaign]\nrun_dir = r\n[baseline rnd]\n[sweeps]\n\nseries_models = rnd\n");
+    CU_ASSERT_EQUAL(plan_build(pl, p), INV_EINVAL);
+    CU_ASSERT(strstr(inv_errmsg(), "series3.ini:6: series_models: 'rnd' is not a trained model") !=
+              NULL);
+    p = write_text("series4.ini", "[campaign]\nrun_dir = r\n[model d]\nbatch = 8\nqueue = 64\n"
+                                  "keep_epochs = 0\n[sweeps]\nseries = no\n");
+    CU_ASSERT_EQUAL_FATAL(plan_build(pl, p), 0);
+    CU_ASSERT_PTR_NULL(find_job(pl, STAGE_SYNTHETIC, "d/series_shape"));
+    plan_free(pl);
+    free(pl);
+}
+
 static void test_plan_reader(void) {
     const char *dir = test_path("run");
     char path[4200];
@@ -133,6 +205,7 @@ int test_campaign_register(void) {
     TEST_ADD(s, test_config_include_override);
     TEST_ADD(s, test_config_errors);
     TEST_ADD(s, test_plan_expansion);
+    TEST_ADD(s, test_plan_series);
     TEST_ADD(s, test_plan_reader);
     TEST_ADD(s, test_paper_csv);
     return 0;

@@ -1,7 +1,7 @@
 // campaign_plan.h: a campaign configuration expanded into a flat, validated plan: the models
 // (grids expanded into grid points, seed lists into seed copies), fusions with their shifted l2
 // grids, the data sets, and per stage its Slurm resources, dependencies and jobs, each job one
-// shell command line with its output files. The stage scripts (slurm/) read the plan as
+// shell command line with its output and input files. The stage scripts (slurm/) read the plan as
 // tab-separated lines (plan_write); invar-report reads it back to know what a run should hold.
 #ifndef INVAR_REPORT_CAMPAIGN_PLAN_H
 #define INVAR_REPORT_CAMPAIGN_PLAN_H
@@ -55,6 +55,7 @@ typedef struct {
     int ranks;     // MPI ranks (1: run directly)
     char *outputs; // space-separated files that exist when the job is complete
     char *command; // shell command line; $LAUNCH marks where an MPI launcher goes
+    char *inputs;  // space-separated files it reads (a job is stale when one is newer)
 } plan_job;
 
 typedef struct {

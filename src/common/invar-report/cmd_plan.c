@@ -22,13 +22,14 @@ int cmd_plan(int argc, char **argv) {
     cli_spec spec = {
         .prog = "invar-report plan",
         .usage = "CONFIG.ini",
-        .summary = "Expands a campaign configuration (INI: [campaign], [data], [model ID], "
-                   "[baseline ID], [fusion ID], [grid ID], [sweeps], [probes], [features], "
-                   "[slurm], [slurm STAGE]; see slurm/default.ini) into a flat plan on stdout: "
-                   "tab-separated lines 'campaign', 'model', 'fusion', 'set', 'task', 'stage NAME "
-                   "NJOBS DEPS NTASKS CPUS TIME MEM PARTITION ACCOUNT QOS GRES EXTRA', 'job STAGE "
-                   "INDEX LABEL RANKS OUTPUTS COMMAND' and 'skip STAGE LABEL REASON'. Every error "
-                   "names the file and line. slurm/campaign.sh runs the plan.",
+        .summary =
+            "Expands a campaign configuration (INI: [campaign], [data], [model ID], "
+            "[baseline ID], [fusion ID], [grid ID], [sweeps], [probes], [features], "
+            "[slurm], [slurm STAGE]; see slurm/default.ini) into a flat plan on stdout: "
+            "tab-separated lines 'campaign', 'model', 'fusion', 'set', 'task', 'stage NAME "
+            "NJOBS DEPS NTASKS CPUS TIME MEM PARTITION ACCOUNT QOS GRES EXTRA', 'job STAGE "
+            "INDEX LABEL RANKS OUTPUTS COMMAND INPUTS' and 'skip STAGE LABEL REASON'. Every error "
+            "names the file and line. slurm/campaign.sh runs the plan.",
         .example = "  invar-report plan slurm/default.ini | grep '^stage'\n"
                    "  invar-report plan slurm/tiny.ini --write",
         .opts = opts,

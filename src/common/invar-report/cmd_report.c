@@ -64,16 +64,18 @@ int cmd_report(int argc, char **argv) {
     cli_spec spec = {
         .prog = "invar-report",
         .usage = "RUNDIR",
-        .summary = "Renders a campaign run folder (slurm/campaign.sh; its plan.tsv says which "
-                   "files the campaign makes) as DIR/README.md: the paper's questions Q1-Q4 "
-                   "answered from the numbers (each answer says which numbers decide it and "
-                   "whether they support the paper), a recommendation table, Tables 2, 3, 4, 5 "
-                   "and C.1 in the paper's layout with the paper's rows beside ours (bold: our "
-                   "best; bullet: significant, from invar-measure compare; mean +- std over "
-                   "folds), each caption naming the NetCDF files its numbers come from; a CSV per "
-                   "table; figures in DIR/figures (gnuplot): Figure 1, grid curves, E.1/E.2 "
-                   "heatmaps, the world's contact sheet. Missing files, NaNs and models missing "
-                   "from a table are listed under the table; the rest is rendered.",
+        .summary =
+            "Renders a campaign run folder (slurm/campaign.sh; its plan.tsv says which "
+            "files the campaign makes) as DIR/README.md: the paper's questions Q1-Q4 "
+            "answered from the numbers (each answer says which numbers decide it and "
+            "whether they support the paper), a recommendation table, Tables 2, 3, 4, 5 "
+            "and C.1 in the paper's layout with the paper's rows beside ours (bold: our "
+            "best; bullet: significant, from invar-measure compare; mean +- std over "
+            "folds), each caption naming the NetCDF files its numbers come from; a CSV per "
+            "table; figures in DIR/figures (gnuplot): Figure 1, grid curves, C.1 "
+            "(invariance over training checkpoints), E.1/E.2 heatmaps, F.1 (parallel "
+            "coordinates), the world's contact sheet. Missing files, NaNs and models missing "
+            "from a table are listed under the table; the rest is rendered.",
         .example = "  invar-report runs/default --out results/",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof opts[0]),
@@ -196,8 +198,11 @@ int cmd_report(int argc, char **argv) {
     rc |= emit(md, &t5, out_dir);
     for (int k = 0; k < 4; k++) rc |= emit(md, &tc[k], out_dir);
     if (ngrids) fprintf(md, "## Grids\n\n%s", grid_md);
+    static char cap_c1[16384], cap_f1[1024];
     if (figs) {
         rf_figure1(fig_dir, &t2s, &t3s, &t5, notes, sizeof notes);
+        rf_figureC1(fig_dir, &run, cap_c1, sizeof cap_c1, notes, sizeof notes);
+        rf_figureF1(fig_dir, &t2s, &t5, cap_f1, sizeof cap_f1, notes, sizeof notes);
         char path[4300], fig[4300];
         snprintf(path, sizeof path, "%s/probe/correlate_E1.nc", run_dir);
         rf_heatmap(fig_dir, "figureE1", path, "Figure E.1: Spearman rho, synthetic x real-world",
@@ -214,12 +219,15 @@ int cmd_report(int argc, char **argv) {
         }
     }
     fprintf(md, "## Figures\n\n");
-    const char *names[] = {"figure1_invariance", "figure1_downstream", "figureE1", "figureE2",
-                           "world_sheet"};
-    for (int k = 0; k < 5; k++) {
+    const char *names[] = {"figure1_invariance", "figure1_downstream", "figureC1",   "figureE1",
+                           "figureE2",           "figureF1",           "world_sheet"};
+    const char *captions[] = {NULL, NULL, cap_c1, NULL, NULL, cap_f1, NULL};
+    for (int k = 0; k < 7; k++) {
         char fig[4400];
         snprintf(fig, sizeof fig, "%s/%s.png", fig_dir, names[k]);
-        if (!access(fig, F_OK)) fprintf(md, "![%s](figures/%s.png)\n\n", names[k], names[k]);
+        if (access(fig, F_OK)) continue;
+        fprintf(md, "![%s](figures/%s.png)\n\n", names[k], names[k]);
+        if (captions[k] && captions[k][0]) fprintf(md, "%s\n\n", captions[k]);
     }
     for (int g = 0; g < ngrids; g++) {
         char fig[4400];
@@ -227,8 +235,6 @@ int cmd_report(int argc, char **argv) {
         if (!access(fig, F_OK))
             fprintf(md, "![grid %s](figures/grid_%s.png)\n\n", grids[g], grids[g]);
     }
-    fprintf(md, "Not drawn by this version: Figure C.1 (invariance over training checkpoints) and "
-                "F.1 (parallel coordinates of external checkpoints).\n\n");
     if (notes[0]) fprintf(md, "## Notes\n\n%s\n", notes);
     if (fclose(md) || rename(tmp, readme)) {
         remove(tmp);

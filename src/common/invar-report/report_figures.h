@@ -15,4 +15,12 @@ void rf_grid(const char *dir, const rd_table *grid, const char *grid_id, char *n
 void rf_heatmap(const char *dir, const char *name, const char *corr_path, const char *title,
                 char *notes, size_t nsize);
 
+// Figure C.1 from the plan's checkpoint-series sweeps (a missing file is a note, not a failure);
+// `caption` names the files drawn.
+void rf_figureC1(const char *dir, const rd_run *r, char *caption, size_t csize, char *notes,
+                 size_t nsize);
+// Figure F.1: parallel coordinates of Table 2's family means and Table 5's task scores.
+void rf_figureF1(const char *dir, const rd_table *t2s, const rd_table *t5, char *caption,
+                 size_t csize, char *notes, size_t nsize);
+
 #endif

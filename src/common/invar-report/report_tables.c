@@ -364,20 +364,21 @@ void rt_table5(rd_table *t, const rd_run *r, const rd_paper *pp) {
         int nrow = t->nrows;
         rd_row *row = new_row(t, it->label, 0);
         if (!row) break;
-        int got = 0;
+        int got = 0, nan = 0;
         double sum = 0, sds = 0;
         for (int k = 0; k < r->ntasks; k++) {
             char label[256];
             snprintf(label, sizeof label, "%s/%s", it->id, r->tasks[k]);
             if (scalar_cell(t, r, it, row, k, "linear", label, "best_mean", "best_std") == 0) {
                 got++;
+                nan |= isnan(row->c[k].v);
                 sum += row->c[k].v;
                 sds += row->c[k].sd;
             }
         }
         if (!got)
             t->nrows = nrow;
-        else if (got == r->ntasks)
+        else if (got == r->ntasks && !nan) // (a NaN task is listed already; no avg then)
             set_cell(t, it, row, r->ntasks, sum / got, sds / got, "");
         paper_row(t, pp, NULL, it->label, task_paper, 5);
     }
