@@ -381,29 +381,23 @@ static int synthetic_main(const synth_args *a) {
 }
 
 int cmd_synthetic(int argc, char **argv) {
-    synth_args a = {
-        .net = {.arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64},
-        .transforms = "all",
-        .sample = "first",
-        .grid = "full",
-        .protocol = "paper",
-        .resize = 256,
-        .crop = 224,
-        .transform_threads = 1};
-    char *model = NULL, *arch = (char *)a.net.arch, *stem = (char *)a.net.stem, *data = NULL,
-         *stats = NULL, *out = NULL, *backend = (char *)a.net.backend,
-         *transforms = (char *)a.transforms, *sample = (char *)a.sample, *grid = (char *)a.grid,
-         *protocol = (char *)a.protocol;
+    synth_args a = {.net = BACKBONE_DEFAULTS,
+                    .transforms = "all",
+                    .sample = "first",
+                    .grid = "full",
+                    .protocol = "paper",
+                    .resize = 256,
+                    .crop = 224,
+                    .transform_threads = 1};
+    char *data = NULL, *stats = NULL, *out = NULL, *transforms = (char *)a.transforms,
+         *sample = (char *)a.sample, *grid = (char *)a.grid, *protocol = (char *)a.protocol;
     cli_option opts[] = {
-        {"model", 0, OPT_STRING, &model, "CKPT|random",
-         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded init); "
-         "CKPT1,CKPT2,...: a checkpoint series (Figure C.1), a leading model dimension with "
-         "each one's epoch",
-         0, 0, 1},
-        {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
-        {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small (3x3/1 conv, no pool)", 0, 0, 0},
-        {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier of the 64 base channels", 0,
-         0, 0},
+        BACKBONE_OPTIONS(
+            a.net,
+            "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded "
+            "init); CKPT1,CKPT2,...: a checkpoint series (Figure C.1), a leading model "
+            "dimension with each one's epoch",
+            "images per forward pass (and per work unit)"),
         {"data", 0, OPT_STRING, &data, "SHARD", "image shard the images come from", 0, 0, 1},
         {"stats", 0, OPT_STRING, &stats, "FEATURES.nc|SHARD",
          "whitening set: a features file, or a shard whose clean features are computed", 0, 0, 1},
@@ -426,10 +420,6 @@ int cmd_synthetic(int argc, char **argv) {
          "official: the code's means (untouched pair included, float32 mean and Cholesky, "
          "nanmean per grid point)",
          0, 0, 0},
-        {"batch", 0, OPT_INT, &a.net.batch, "B", "images per forward pass (and per work unit)", 1,
-         4096, 0},
-        {"backend", 0, OPT_STRING, &backend, "NAME", "cpu (oneDNN) or reference (im2col + BLAS)", 0,
-         0, 0},
         {"transform-threads", 0, OPT_INT, &a.transform_threads, "T",
          "threads of the worker that transforms the next batch while the network runs the "
          "current one (0: transform between forwards, on the network's threads)",
@@ -447,8 +437,11 @@ int cmd_synthetic(int argc, char **argv) {
         "G, "
         "distance = ||(f - f_t) G|| (Mahalanobis), alignment = ||f/|f| - f_t/|f_t| ||^2. Writes "
         "similarity/distance/alignment(transform, param, image), param_value, valid, "
-        "transform_name, image_* and mean_*(transform). Ranks take units of work from a shared "
-        "counter; killed and re-run with the same arguments it continues from OUT.resume/.",
+        "transform_name, image_* and mean_*(transform). Units of work are forward batches of "
+        "--batch transformed images (grid points, then images, then transforms, in order); ranks "
+        "take them from a shared counter, and a worker thread transforms the next batch while the "
+        "network runs the current one. Killed and re-run with the same arguments it continues "
+        "from OUT.resume/.",
         "  invar-measure synthetic --model moco.safetensors --arch resnet50 --data val.nc "
         "--stats val_features.nc --out inv.nc --images 1000 --sample official\n"
         "  mpirun -np 2 invar-measure synthetic --model random --arch resnet18 --stem small "
@@ -460,16 +453,14 @@ int cmd_synthetic(int argc, char **argv) {
     cli_common common = {0};
     program_parse(&spec, &common, argc, argv);
     program_apply_common(&common);
-    if (!model || !data || !stats || !out)
+    if (!a.net.model || !data || !stats || !out)
         program_fail(INV_EINVAL, "--model, --data, --stats and --out are required (see --help)");
-    if (strcmp(protocol, "paper") && strcmp(protocol, "official"))
-        program_fail(INV_EINVAL, "--protocol must be paper or official, not '%s'", protocol);
+    if (protocol_parse(protocol, &a.official)) program_fail_last(INV_EINVAL);
     if (strcmp(sample, "first") && strcmp(sample, "official"))
         program_fail(INV_EINVAL, "--sample must be first or official, not '%s'", sample);
-    a.net.model = model, a.net.arch = arch, a.net.stem = stem, a.net.backend = backend;
     a.net.seed = common.seed;
     a.data = data, a.stats = stats, a.out = out, a.transforms = transforms, a.sample = sample;
-    a.grid = grid, a.protocol = protocol, a.official = !strcmp(protocol, "official");
+    a.grid = grid, a.protocol = protocol;
     int rc = synthetic_main(&a);
     if (rc) program_fail_last(rc);
     return 0;
