@@ -33,8 +33,8 @@ typedef struct {
 } sweep_ctx;
 
 // Runs the units pending[q] (q handed out by the queue) and appends each one's values
-// (similarity, distance, alignment per item) to the journal. `done_images` counts the items
-// this rank did (for the progress line, whose total is `total`).
+// (similarity, distance, alignment per item) to the journal; the progress line counts this
+// rank's items against `total`. Errors of the worker are returned with their message.
 int sweep_run(const sweep_ctx *c, const sweep_unit *units, const int64_t *pending, work_queue *q,
               sweep_journal *j, int64_t total);
 
