@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+int protocol_parse(const char *text, int *official) {
+    if (strcmp(text, "paper") && strcmp(text, "official"))
+        return inv_fail(INV_EINVAL, "--protocol must be paper or official, not '%s'", text);
+    *official = !strcmp(text, "official");
+    return INV_OK;
+}
+
 int backbone_open(backbone *b, const backbone_args *a) {
     memset(b, 0, sizeof *b);
     nn_backend_kind kind;

@@ -26,6 +26,34 @@ typedef struct {
     int batch;
 } backbone;
 
+// The network options of the measurement commands (synthetic, realworld, views) as cli_option
+// entries (core/cli.h) that fill the backbone_args `net` (start it from BACKBONE_DEFAULTS):
+// --model (no default; the command requires it), --arch, --stem, --width, --batch, --backend.
+// model_help and batch_help say what the command does with a checkpoint and a batch.
+#define BACKBONE_DEFAULTS                                                                          \
+    { .arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64 }
+#define BACKBONE_OPTIONS(net, model_help, batch_help)                                              \
+    {"model", 0, OPT_STRING, &(net).model, "CKPT|random", model_help, 0, 0, 1},                    \
+        {"arch", 0, OPT_STRING, &(net).arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0}, \
+        {"stem",                                                                                   \
+         0,                                                                                        \
+         OPT_STRING,                                                                               \
+         &(net).stem,                                                                              \
+         "STEM",                                                                                   \
+         "standard (7x7/2 conv + max-pool) or small (3x3/1 conv, no pool; 32-64 px images)",       \
+         0,                                                                                        \
+         0,                                                                                        \
+         0},                                                                                       \
+        {"width", 0, OPT_DOUBLE, &(net).width, "W", "width multiplier of the 64 base channels",    \
+         0,       0, 0},                                                                           \
+        {"batch", 0, OPT_INT, &(net).batch, "B", batch_help, 1, 4096, 0}, {                        \
+        "backend", 0, OPT_STRING, &(net).backend, "NAME",                                          \
+            "cpu (oneDNN convolutions) or reference (im2col + BLAS)", 0, 0, 0                      \
+    }
+
+// --protocol: "paper" (*official = 0) or "official" (1); anything else is INV_EINVAL.
+int protocol_parse(const char *text, int *official);
+
 // Builds the network and loads the checkpoint; a checkpoint of another architecture is an
 // INV_EFORMAT error naming the file and the architecture asked for.
 int backbone_open(backbone *b, const backbone_args *a);

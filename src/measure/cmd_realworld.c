@@ -257,20 +257,13 @@ static int realworld_main(const real_args *a) {
 }
 
 int cmd_realworld(int argc, char **argv) {
-    real_args a = {
-        .net = {.arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64},
-        .protocol = "paper",
-        .resize = 224,
-        .crop = 224};
-    char *model = NULL, *arch = (char *)a.net.arch, *stem = (char *)a.net.stem, *data = NULL,
-         *stats = NULL, *out = NULL, *backend = (char *)a.net.backend,
-         *protocol = (char *)a.protocol;
+    real_args a = {.net = BACKBONE_DEFAULTS, .protocol = "paper", .resize = 224, .crop = 224};
+    char *data = NULL, *stats = NULL, *out = NULL, *protocol = (char *)a.protocol;
     cli_option opts[] = {
-        {"model", 0, OPT_STRING, &model, "CKPT|random", "safetensors checkpoint or 'random'", 0, 0,
-         1},
-        {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
-        {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small", 0, 0, 0},
-        {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier", 0, 0, 0},
+        BACKBONE_OPTIONS(a.net,
+                         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded "
+                         "init)",
+                         "views per forward pass"),
         {"data", 0, OPT_STRING, &data, "GROUPS.nc", "groups shard (group(n): views of one object)",
          0, 0, 1},
         {"stats", 0, OPT_STRING, &stats, "FEATURES.nc|SHARD",
@@ -293,8 +286,6 @@ int cmd_realworld(int argc, char **argv) {
          "paper: all pairs i != j, float64; official: similarity = mean of the full n x n cosine "
          "matrix (diagonal included), distance = pdist of the float32-whitened features",
          0, 0, 0},
-        {"batch", 0, OPT_INT, &a.net.batch, "B", "images per forward pass", 1, 4096, 0},
-        {"backend", 0, OPT_STRING, &backend, "NAME", "cpu or reference", 0, 0, 0},
     };
     cli_spec spec = {
         "invar-measure realworld",
@@ -313,14 +304,11 @@ int cmd_realworld(int argc, char **argv) {
     cli_common common = {0};
     program_parse(&spec, &common, argc, argv);
     program_apply_common(&common);
-    if (!model || !data || !stats || !out)
+    if (!a.net.model || !data || !stats || !out)
         program_fail(INV_EINVAL, "--model, --data, --stats and --out are required (see --help)");
-    if (strcmp(protocol, "paper") && strcmp(protocol, "official"))
-        program_fail(INV_EINVAL, "--protocol must be paper or official, not '%s'", protocol);
-    a.net.model = model, a.net.arch = arch, a.net.stem = stem, a.net.backend = backend;
+    if (protocol_parse(protocol, &a.official)) program_fail_last(INV_EINVAL);
     a.net.seed = common.seed;
     a.data = data, a.stats = stats, a.out = out, a.protocol = protocol;
-    a.official = !strcmp(protocol, "official");
     if (!a.stats_resize) a.stats_resize = a.official ? 256 : a.resize;
     if (!a.stats_crop) a.stats_crop = a.official ? 224 : a.crop;
     int rc = realworld_main(&a);

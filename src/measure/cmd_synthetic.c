@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "metrics.h"
 #include "stats_input.h"
+#include "sweep_run.h"
 #include "sweep_units.h"
 #include "synthetic_result.h"
 
@@ -30,26 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const float MEAN[3] = {0.485f, 0.456f, 0.406f}, STD[3] = {0.229f, 0.224f, 0.225f};
-
 typedef struct {
     backbone_args net;
     const char *data, *stats, *out, *transforms, *sample, *grid, *protocol;
     int64_t images;
     int resize, crop, official;
+    int transform_threads; // the preparing worker's threads (0: no overlap with the forward)
 } synth_args;
-
-typedef struct {
-    const synth_args *a;
-    backbone *b;
-    const shard *s;
-    const whitening *w;
-    const transform_opts *o;
-    const synth_result *plan; // t, np, k (values unused on workers)
-    const int64_t *rows;      // shard row of each image position
-    const float *clean;       // (n, d) clean features
-    const double *zc, *yc;    // (n, d) clean features whitened with g_sim / g_dist
-} sweep_ctx;
 
 // "all" or a comma list -> transform indices; unknown names are errors.
 static int parse_transforms(const char *text, int *t, int *nt) {
@@ -107,52 +95,9 @@ static void fill_k(synth_result *r) {
     }
 }
 
-// One unit: its images transformed at its grid points (threads), one forward, the metrics.
-// values: (img_cnt, p_cnt, 3) = similarity, distance, alignment.
-static int run_unit(const sweep_ctx *c, const sweep_unit *u, uint8_t *raw, float *x, float *f,
-                    double *z, double *y, double *values) {
-    const shard *s = c->s;
-    size_t img_bytes = (size_t)s->spec.h * s->spec.w * s->spec.c;
-    int C = c->a->crop, d = c->b->d, cnt = u->img_cnt * u->p_cnt;
-    for (int i = 0; i < u->img_cnt; i++)
-        INV_TRY(shard_read_images(s, c->rows[u->img_lo + i], 1, raw + img_bytes * i));
-    int t = c->plan->t[u->t], failed = 0;
-    size_t plane = (size_t)3 * C * C;
-#pragma omp parallel for schedule(dynamic, 1) reduction(| : failed)
-    for (int q = 0; q < cnt; q++) {
-        int i = q / u->p_cnt, p = u->p_lo + q % u->p_cnt;
-        image_u8 in = {.w = (int)s->spec.w,
-                       .h = (int)s->spec.h,
-                       .c = (int)s->spec.c,
-                       .data = raw + img_bytes * i},
-                 out = {0};
-        int k = c->plan->k[u->t * c->plan->P + p];
-        if (transform_apply(t, k, &in, c->o, 0, &out) || out.w != C || out.h != C) {
-            failed = 1;
-        } else {
-            augment_to_tensor(&out, MEAN, STD, x + plane * q);
-        }
-        image_free(&out);
-    }
-    if (failed)
-        return inv_fail(INV_EINVAL, "%s: transforming image %lld failed: %s",
-                        transform_info_at(t)->name, (long long)c->rows[u->img_lo], inv_errmsg());
-    INV_TRY(backbone_forward(c->b, x, cnt, C, C, f));
-    whiten_apply(c->w, c->w->g_sim, f, cnt, z);
-    if (c->w->g_dist != c->w->g_sim) whiten_apply(c->w, c->w->g_dist, f, cnt, y);
-    double eps = c->a->official ? 1e-8 : 1e-12;
-    for (int q = 0; q < cnt; q++) {
-        int64_t im = u->img_lo + q / u->p_cnt;
-        const double *yy = c->w->g_dist != c->w->g_sim ? y : z;
-        values[3 * q] = metric_cosine(c->zc + im * d, z + (size_t)q * d, d, eps);
-        values[3 * q + 1] = metric_distance(c->yc + im * d, yy + (size_t)q * d, d);
-        values[3 * q + 2] = metric_alignment(c->clean + im * d, f + (size_t)q * d, d);
-    }
-    return INV_OK;
-}
-
 typedef struct {
     synth_result *r;
+    const sweep_items *it;
     const sweep_unit *units;
     int64_t nunits;
     uint8_t *seen;
@@ -162,12 +107,13 @@ static int fill_unit(int64_t unit, const double *v, uint32_t count, void *ctx) {
     fill_ctx *fc = ctx;
     if (unit < 0 || unit >= fc->nunits) return INV_OK;
     const sweep_unit *u = &fc->units[unit];
-    if (count != (uint32_t)(3 * u->img_cnt * u->p_cnt)) return INV_OK;
+    if (count != (uint32_t)(3 * u->cnt)) return INV_OK;
     synth_result *r = fc->r;
-    for (int q = 0; q < u->img_cnt * u->p_cnt; q++) {
-        int64_t i = u->img_lo + q / u->p_cnt;
-        int p = u->p_lo + q % u->p_cnt;
-        size_t at = ((size_t)u->t * r->P + p) * r->n + i;
+    for (int q = 0; q < u->cnt; q++) {
+        int t, p;
+        int64_t i;
+        sweep_item(fc->it, u->lo + q, &t, &i, &p);
+        size_t at = ((size_t)t * r->P + p) * r->n + i;
         r->sim[at] = v[3 * q], r->dist[at] = v[3 * q + 1], r->aln[at] = v[3 * q + 2];
     }
     fc->seen[unit] = 1;
@@ -193,9 +139,9 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
     backbone b = {0};
     whitening w = {0};
     int64_t *rows = NULL;
-    float *clean = NULL, *x = NULL, *f = NULL;
-    double *zc = NULL, *yc = NULL, *z = NULL, *y = NULL, *vals = NULL;
-    uint8_t *raw = NULL, *done = NULL, *seen = NULL;
+    float *clean = NULL;
+    double *zc = NULL, *yc = NULL;
+    uint8_t *done = NULL, *seen = NULL;
     sweep_unit *units = NULL;
     synth_result res = {0};
     sweep_journal j = {0};
@@ -246,10 +192,13 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
     INV_TRY_GOTO(rc, synth_result_init(&res, nt, tl, np, plan.P, rank == 0 ? n : 1), done);
     fill_k(&res);
     int64_t nunits;
-    INV_TRY_GOTO(rc, sweep_units_plan(nt, np, n, a->net.batch, &units, &nunits), done);
+    sweep_items items;
+    sweep_items_init(&items, nt, np, n);
+    INV_TRY_GOTO(rc, sweep_units_plan(&items, a->net.batch, &units, &nunits), done);
     char key[8192];
     snprintf(key, sizeof key,
-             "synthetic model=%s arch=%s stem=%s width=%g seed=%llu data=%s stats=%s "
+             "synthetic units=filled-batches model=%s arch=%s stem=%s width=%g seed=%llu data=%s "
+             "stats=%s "
              "transforms=%s images=%lld sample=%s grid=%s protocol=%s resize=%d crop=%d batch=%d",
              model, a->net.arch, a->net.stem, a->net.width, (unsigned long long)a->net.seed,
              a->data, a->stats, a->transforms, (long long)n, a->sample, a->grid, a->protocol,
@@ -265,7 +214,7 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
     for (int64_t u = 0; u < nunits; u++) {
         if (!done[u]) {
             npending++;
-            nimg_todo += (int64_t)units[u].img_cnt * units[u].p_cnt;
+            nimg_todo += units[u].cnt;
         } else {
             ndone++;
         }
@@ -280,38 +229,26 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
     log_info("synthetic: %lld images x %d transforms, %lld units (%lld done before), %d rank(s), "
              "protocol %s",
              (long long)n, nt, (long long)nunits, (long long)ndone, mpi_size(), a->protocol);
-    int B = a->net.batch, C = a->crop;
-    size_t img_bytes = (size_t)s.spec.h * s.spec.w * s.spec.c;
-    raw = malloc(img_bytes * B);
-    x = inv_aligned_alloc(sizeof(float) * 3 * C * C * (size_t)B);
-    f = malloc(sizeof(float) * (size_t)B * d);
-    z = malloc(sizeof(double) * (size_t)B * d), y = malloc(sizeof(double) * (size_t)B * d);
-    vals = malloc(sizeof(double) * 3 * (size_t)B);
-    sweep_ctx ctx = {a, &b, &s, &w, &o, &res, rows, clean, zc, yc};
+    sweep_ctx ctx = {.b = &b,
+                     .s = &s,
+                     .w = &w,
+                     .o = &o,
+                     .plan = &res,
+                     .items = &items,
+                     .rows = rows,
+                     .clean = clean,
+                     .zc = zc,
+                     .yc = yc,
+                     .crop = a->crop,
+                     .official = a->official,
+                     .batch = a->net.batch,
+                     .transform_threads = a->transform_threads};
     work_queue q;
-    if (!raw || !x || !f || !z || !y || !vals)
-        rc = inv_fail(INV_ENOMEM, "out of memory for a batch of %d", B);
-    if (!mpi_all_ok(rc == INV_OK)) {
-        free(pending);
-        goto done;
-    }
     if ((rc = work_queue_open(&q, npending))) {
         free(pending);
         goto done;
     }
-    progress prog;
-    progress_start(&prog, "synthetic", nimg_todo / mpi_size(), "images");
-    int64_t mine = 0;
-    for (int64_t item; !rc && (item = work_queue_next(&q)) >= 0;) {
-        const sweep_unit *u = &units[pending[item]];
-        rc = run_unit(&ctx, u, raw, x, f, z, y, vals);
-        if (!rc)
-            rc = sweep_journal_append(&j, pending[item], vals,
-                                      (uint32_t)(3 * u->img_cnt * u->p_cnt));
-        mine += (int64_t)u->img_cnt * u->p_cnt;
-        progress_update(&prog, mine < prog.total ? mine : prog.total);
-    }
-    progress_finish(&prog);
+    rc = sweep_run(&ctx, units, pending, &q, &j, nimg_todo / mpi_size());
     free(pending);
     work_queue_close(&q);
     {
@@ -325,7 +262,7 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
         goto done;
     }
     if (rank == 0) {
-        fill_ctx fc = {&res, units, nunits, seen};
+        fill_ctx fc = {&res, &items, units, nunits, seen};
         rc = sweep_journal_replay(&j, fill_unit, &fc);
         for (int64_t u = 0; !rc && u < nunits; u++)
             if (!seen[u])
@@ -345,8 +282,7 @@ static int synthetic_model(const synth_args *a, const char *model, const char *s
 done:
     if (have_journal && j.f) fclose(j.f); // an error before the journal was closed
     synth_result_free(&res);
-    free(rows), free(clean), free(zc), free(yc), free(raw), inv_aligned_free(x), free(f), free(z);
-    free(y), free(vals), free(done), free(seen), free(units);
+    free(rows), free(clean), free(zc), free(yc), free(done), free(seen), free(units);
     whiten_free(&w);
     backbone_close(&b);
     shard_close(&s);
@@ -445,28 +381,23 @@ static int synthetic_main(const synth_args *a) {
 }
 
 int cmd_synthetic(int argc, char **argv) {
-    synth_args a = {
-        .net = {.arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64},
-        .transforms = "all",
-        .sample = "first",
-        .grid = "full",
-        .protocol = "paper",
-        .resize = 256,
-        .crop = 224};
-    char *model = NULL, *arch = (char *)a.net.arch, *stem = (char *)a.net.stem, *data = NULL,
-         *stats = NULL, *out = NULL, *backend = (char *)a.net.backend,
-         *transforms = (char *)a.transforms, *sample = (char *)a.sample, *grid = (char *)a.grid,
-         *protocol = (char *)a.protocol;
+    synth_args a = {.net = BACKBONE_DEFAULTS,
+                    .transforms = "all",
+                    .sample = "first",
+                    .grid = "full",
+                    .protocol = "paper",
+                    .resize = 256,
+                    .crop = 224,
+                    .transform_threads = 1};
+    char *data = NULL, *stats = NULL, *out = NULL, *transforms = (char *)a.transforms,
+         *sample = (char *)a.sample, *grid = (char *)a.grid, *protocol = (char *)a.protocol;
     cli_option opts[] = {
-        {"model", 0, OPT_STRING, &model, "CKPT|random",
-         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded init); "
-         "CKPT1,CKPT2,...: a checkpoint series (Figure C.1), a leading model dimension with "
-         "each one's epoch",
-         0, 0, 1},
-        {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
-        {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small (3x3/1 conv, no pool)", 0, 0, 0},
-        {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier of the 64 base channels", 0,
-         0, 0},
+        BACKBONE_OPTIONS(
+            a.net,
+            "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded "
+            "init); CKPT1,CKPT2,...: a checkpoint series (Figure C.1), a leading model "
+            "dimension with each one's epoch",
+            "images per forward pass (and per work unit)"),
         {"data", 0, OPT_STRING, &data, "SHARD", "image shard the images come from", 0, 0, 1},
         {"stats", 0, OPT_STRING, &stats, "FEATURES.nc|SHARD",
          "whitening set: a features file, or a shard whose clean features are computed", 0, 0, 1},
@@ -489,10 +420,10 @@ int cmd_synthetic(int argc, char **argv) {
          "official: the code's means (untouched pair included, float32 mean and Cholesky, "
          "nanmean per grid point)",
          0, 0, 0},
-        {"batch", 0, OPT_INT, &a.net.batch, "B", "images per forward pass (and per work unit)", 1,
-         4096, 0},
-        {"backend", 0, OPT_STRING, &backend, "NAME", "cpu (oneDNN) or reference (im2col + BLAS)", 0,
-         0, 0},
+        {"transform-threads", 0, OPT_INT, &a.transform_threads, "T",
+         "threads of the worker that transforms the next batch while the network runs the "
+         "current one (0: transform between forwards, on the network's threads)",
+         0, 256, 0},
     };
     cli_spec spec = {
         "invar-measure synthetic",
@@ -506,8 +437,11 @@ int cmd_synthetic(int argc, char **argv) {
         "G, "
         "distance = ||(f - f_t) G|| (Mahalanobis), alignment = ||f/|f| - f_t/|f_t| ||^2. Writes "
         "similarity/distance/alignment(transform, param, image), param_value, valid, "
-        "transform_name, image_* and mean_*(transform). Ranks take units of work from a shared "
-        "counter; killed and re-run with the same arguments it continues from OUT.resume/.",
+        "transform_name, image_* and mean_*(transform). Units of work are forward batches of "
+        "--batch transformed images (grid points, then images, then transforms, in order); ranks "
+        "take them from a shared counter, and a worker thread transforms the next batch while the "
+        "network runs the current one. Killed and re-run with the same arguments it continues "
+        "from OUT.resume/.",
         "  invar-measure synthetic --model moco.safetensors --arch resnet50 --data val.nc "
         "--stats val_features.nc --out inv.nc --images 1000 --sample official\n"
         "  mpirun -np 2 invar-measure synthetic --model random --arch resnet18 --stem small "
@@ -519,16 +453,14 @@ int cmd_synthetic(int argc, char **argv) {
     cli_common common = {0};
     program_parse(&spec, &common, argc, argv);
     program_apply_common(&common);
-    if (!model || !data || !stats || !out)
+    if (!a.net.model || !data || !stats || !out)
         program_fail(INV_EINVAL, "--model, --data, --stats and --out are required (see --help)");
-    if (strcmp(protocol, "paper") && strcmp(protocol, "official"))
-        program_fail(INV_EINVAL, "--protocol must be paper or official, not '%s'", protocol);
+    if (protocol_parse(protocol, &a.official)) program_fail_last(INV_EINVAL);
     if (strcmp(sample, "first") && strcmp(sample, "official"))
         program_fail(INV_EINVAL, "--sample must be first or official, not '%s'", sample);
-    a.net.model = model, a.net.arch = arch, a.net.stem = stem, a.net.backend = backend;
     a.net.seed = common.seed;
     a.data = data, a.stats = stats, a.out = out, a.transforms = transforms, a.sample = sample;
-    a.grid = grid, a.protocol = protocol, a.official = !strcmp(protocol, "official");
+    a.grid = grid, a.protocol = protocol;
     int rc = synthetic_main(&a);
     if (rc) program_fail_last(rc);
     return 0;

@@ -156,19 +156,13 @@ static int views_main(const views_args *a) {
 }
 
 int cmd_views(int argc, char **argv) {
-    views_args a = {
-        .net = {.arch = "resnet50", .stem = "standard", .backend = "cpu", .width = 1, .batch = 64},
-        .policy = "default",
-        .views = 10,
-        .k = 10};
-    char *model = NULL, *arch = (char *)a.net.arch, *stem = (char *)a.net.stem, *data = NULL,
-         *out = NULL, *backend = (char *)a.net.backend, *policy = (char *)a.policy;
+    views_args a = {.net = BACKBONE_DEFAULTS, .policy = "default", .views = 10, .k = 10};
+    char *data = NULL, *out = NULL, *policy = (char *)a.policy;
     cli_option opts[] = {
-        {"model", 0, OPT_STRING, &model, "CKPT|random", "safetensors checkpoint or 'random'", 0, 0,
-         1},
-        {"arch", 0, OPT_STRING, &arch, "ARCH", "resnet18, resnet50 or resnet50x3", 0, 0, 0},
-        {"stem", 0, OPT_STRING, &stem, "STEM", "standard or small", 0, 0, 0},
-        {"width", 0, OPT_DOUBLE, &a.net.width, "W", "width multiplier", 0, 0, 0},
+        BACKBONE_OPTIONS(a.net,
+                         "safetensors checkpoint (torchvision or MoCo names) or 'random' (seeded "
+                         "init)",
+                         "views per forward pass"),
         {"data", 0, OPT_STRING, &data, "SHARD", "image shard", 0, 0, 1},
         {"images", 0, OPT_INT64, &a.images, "N", "the first N images (0: all)", 0, 1e12, 0},
         {"policy", 0, OPT_STRING, &policy, "default|spatial|appearance|FILE", "augmentation policy",
@@ -181,8 +175,6 @@ int cmd_views(int argc, char **argv) {
         {"k", 0, OPT_INT, &a.k, "K", "neighbours of the ACR", 1, 100000, 0},
         {"epoch", 0, OPT_INT, &a.epoch, "E", "epoch part of the augmentation key", 0, 1 << 23, 0},
         {"out", 'o', OPT_STRING, &out, "V.nc", "output file", 0, 0, 1},
-        {"batch", 0, OPT_INT, &a.net.batch, "B", "views per forward pass", 1, 4096, 0},
-        {"backend", 0, OPT_STRING, &backend, "NAME", "cpu or reference", 0, 0, 0},
     };
     cli_spec spec = {
         "invar-measure views",
@@ -205,9 +197,8 @@ int cmd_views(int argc, char **argv) {
     cli_common common = {0};
     program_parse(&spec, &common, argc, argv);
     program_apply_common(&common);
-    if (!model || !data || !out)
+    if (!a.net.model || !data || !out)
         program_fail(INV_EINVAL, "--model, --data and --out are required (see --help)");
-    a.net.model = model, a.net.arch = arch, a.net.stem = stem, a.net.backend = backend;
     a.net.seed = common.seed;
     a.data = data, a.out = out, a.policy = policy;
     int rc = views_main(&a);

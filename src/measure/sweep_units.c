@@ -18,29 +18,31 @@
 static const char FILE_MAGIC[8] = {'I', 'N', 'V', 'S', 'W', 'P', '0', '1'};
 enum { REC_MAGIC = 0x52575349u };
 
-int sweep_units_plan(int nt, const int *np, int64_t n, int batch, sweep_unit **units,
-                     int64_t *count) {
-    int64_t total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        int64_t c = 0;
-        for (int t = 0; t < nt; t++) {
-            int pb = np[t] < batch ? np[t] : batch;
-            int ib = batch / pb > 0 ? batch / pb : 1;
-            for (int64_t lo = 0; lo < n; lo += ib)
-                for (int p = 0; p < np[t]; p += pb) {
-                    if (pass)
-                        (*units)[c] = (sweep_unit){t, lo, (int)(n - lo < ib ? n - lo : ib), p,
-                                                   np[t] - p < pb ? np[t] - p : pb};
-                    c++;
-                }
-        }
-        if (!pass) {
-            total = c;
-            *units = malloc(sizeof(sweep_unit) * (size_t)(c ? c : 1));
-            INV_CHECK_ALLOC(*units, sizeof(sweep_unit) * (size_t)c, "sweep units");
-        }
+void sweep_items_init(sweep_items *it, int nt, const int *np, int64_t n) {
+    memset(it, 0, sizeof *it);
+    it->nt = nt, it->n = n;
+    for (int t = 0; t < nt; t++) {
+        it->np[t] = np[t];
+        it->off[t + 1] = it->off[t] + n * np[t];
     }
-    *count = total;
+}
+
+void sweep_item(const sweep_items *it, int64_t q, int *t, int64_t *image, int *p) {
+    int s = 0;
+    while (s + 1 < it->nt && q >= it->off[s + 1]) s++;
+    int64_t r = q - it->off[s];
+    *t = s, *image = r / it->np[s], *p = (int)(r % it->np[s]);
+}
+
+int sweep_units_plan(const sweep_items *it, int batch, sweep_unit **units, int64_t *count) {
+    int64_t total = it->off[it->nt], c = (total + batch - 1) / batch;
+    *units = malloc(sizeof(sweep_unit) * (size_t)(c ? c : 1));
+    INV_CHECK_ALLOC(*units, sizeof(sweep_unit) * (size_t)(c ? c : 1), "sweep units");
+    for (int64_t u = 0; u < c; u++) {
+        int64_t lo = u * batch;
+        (*units)[u] = (sweep_unit){lo, (int)(total - lo < batch ? total - lo : batch)};
+    }
+    *count = c;
     return INV_OK;
 }
 

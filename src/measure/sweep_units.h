@@ -1,25 +1,37 @@
-// sweep_units.h: the work of a synthetic sweep cut into units (one transform, a block of images,
-// a block of its grid points, about one forward batch each) and the resume state: every rank
-// appends each finished unit's values to its own journal in OUT.resume/ (beside the output);
-// a re-run with the same arguments skips the units found there, rank 0 assembles the results
-// from the journals at the end and the directory is removed once the output is committed.
+// sweep_units.h: the work of a synthetic sweep cut into units and the resume state. The items
+// (transform slot, image, grid point) are ordered transform by transform, image by image, point by
+// point; a unit is a run of `batch` consecutive items (the last may be shorter), so every forward
+// batch is full whatever the grids (one transform's points, many images, or the end of one
+// transform and the start of the next) and the batches do not depend on the number of ranks.
+// Every rank appends each finished unit's values to its own journal in OUT.resume/ (beside the
+// output); a re-run with the same arguments skips the units found there, rank 0 assembles the
+// results from the journals at the end and the directory is removed once the output is committed.
 #ifndef INVAR_MEASURE_SWEEP_UNITS_H
 #define INVAR_MEASURE_SWEEP_UNITS_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+enum { SWEEP_MAX_T = 64 };
+
 typedef struct {
-    int t;           // transform slot (index into the sweep's transform list)
-    int64_t img_lo;  // first image position
-    int img_cnt;     // images
-    int p_lo, p_cnt; // grid slots [p_lo, p_lo + p_cnt) of the transform's chosen points
+    int nt;                       // transform slots
+    int64_t n;                    // images
+    int np[SWEEP_MAX_T];          // chosen grid points of each slot
+    int64_t off[SWEEP_MAX_T + 1]; // first item of each slot; off[nt] = all items
+} sweep_items;
+
+typedef struct {
+    int64_t lo; // first item
+    int cnt;    // items
 } sweep_unit;
 
-// Units for nt transforms with np[t] chosen points each over n images, batch B: point blocks of
-// min(np, B) points, image blocks of max(1, B / points) images. *units is malloc'd.
-int sweep_units_plan(int nt, const int *np, int64_t n, int batch, sweep_unit **units,
-                     int64_t *count);
+// Items of nt (<= SWEEP_MAX_T) transform slots with np[t] points each over n images.
+void sweep_items_init(sweep_items *it, int nt, const int *np, int64_t n);
+// Item q -> its transform slot, image position and grid slot.
+void sweep_item(const sweep_items *it, int64_t q, int *t, int64_t *image, int *p);
+// Units of `batch` consecutive items. *units is malloc'd.
+int sweep_units_plan(const sweep_items *it, int batch, sweep_unit **units, int64_t *count);
 
 typedef struct {
     char dir[4096]; // OUT.resume

@@ -1,5 +1,7 @@
 // whiten.c: the whitening fit (blocked float64 covariance with DSYRK, Ledoit-Wolf when it is
-// singular, inverse and Cholesky with LAPACKE) and its application z = (mean - f) G (DGEMM).
+// singular; G = Cholesky(Sigma^-1) from the Cholesky factor of Sigma reversed, or under the
+// official protocol from the plain inverse, with LAPACKE) and its application z = (mean - f) G
+// (DGEMM).
 #include "whiten.h"
 
 #include "core/error.h"
@@ -87,19 +89,36 @@ static int covariance(const float *x, int64_t n, int d, const double *mean, doub
 }
 
 // 1 when cov (full, symmetric) is numerically positive definite: Cholesky succeeds and the
-// reciprocal condition number is at least 1e-12.
+// reciprocal condition number is at least 1e-12. work receives, column-major, the lower Cholesky
+// factor L of J cov J (J: the order of rows and columns reversed), which whiten_fit turns into
+// G = Cholesky(cov^-1) without forming the inverse.
 static int positive_definite(const double *cov, int d, double *work) {
-    memcpy(work, cov, sizeof(double) * (size_t)d * d);
+    size_t dd = (size_t)d * d;
     double anorm = 0;
     for (int i = 0; i < d; i++) {
         double s = 0;
         for (int j = 0; j < d; j++) s += fabs(cov[(size_t)i * d + j]);
         if (s > anorm) anorm = s;
     }
-    if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', d, work, d) != 0) return 0;
+    // J cov J is cov's storage reversed (a symmetric matrix reads the same in either major).
+    for (size_t q = 0; q < dd; q++) work[q] = cov[dd - 1 - q];
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', d, work, d) != 0) return 0;
     double rcond = 0;
-    if (LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'L', d, work, d, anorm, &rcond) != 0) return 0;
+    if (LAPACKE_dpocon(LAPACK_COL_MAJOR, 'L', d, work, d, anorm, &rcond) != 0) return 0;
     return rcond >= 1e-12;
+}
+
+// G = Cholesky(cov^-1) (row-major, lower) from L (column-major) with J cov J = L L^T: then
+// cov^-1 = (J L^-T J)(J L^-T J)^T and J L^-T J is lower triangular with a positive diagonal, so
+// it is the Cholesky factor (which is unique). Its row-major storage is L^-1's column-major
+// storage reversed. Two d^3/3 steps (this inversion and the factorisation) instead of four.
+static int cholesky_of_inverse(double *l, int d, double *g) {
+    if (LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'L', 'N', d, l, d) != 0) return 0;
+    size_t dd = (size_t)d * d;
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            g[(size_t)i * d + j] = j <= i ? l[dd - 1 - ((size_t)i * d + j)] : 0;
+    return 1;
 }
 
 int whiten_fit(whitening *w, const float *x, int64_t n, int d, int official, int add_eps,
@@ -142,16 +161,17 @@ int whiten_fit(whitening *w, const float *x, int64_t n, int d, int official, int
             goto fail;
         }
     }
-    // Sigma^-1 (full) in work.
-    if (!official) {
-        memcpy(work, cov, sizeof(double) * dd);
-        if (LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', d, work, d) ||
-            LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', d, work, d)) {
+    if (!official) { // work holds the factor of J Sigma J from the last positive_definite
+        if (!cholesky_of_inverse(work, d, w->g_sim)) {
             rc = inv_fail(INV_EINVAL, "%s: covariance inversion failed", what);
             goto fail;
         }
-        mirror_lower(work, d);
-    } else {
+        w->g_dist = w->g_sim;
+        free(cov);
+        free(work);
+        return INV_OK;
+    }
+    { // the code: the plain inverse Sigma^-1 (full) in work
         lapack_int *piv = malloc(sizeof(lapack_int) * (size_t)d);
         memcpy(work, cov, sizeof(double) * dd);
         int bad = !piv || LAPACKE_dgetrf(LAPACK_ROW_MAJOR, d, d, work, d, piv) ||

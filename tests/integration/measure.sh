@@ -134,6 +134,27 @@ for v in ('similarity', 'distance', 'mean_similarity', 'image_distance'):
     assert np.nanmax(np.abs(np.asarray(s[v][1]) - np.asarray(o[v][:]))) < 1e-6, v
 "
 ok "no series resume state left" bash -c "! ls -d $T/series.nc.model-* 2>/dev/null"
+# compare takes one entry of a series: the last (the final checkpoint) or that of --epoch.
+ok "compare series (last entry) vs its checkpoint alone" $M compare $T/series.nc $T/second.nc --out $T/cs.nc
+ok "compare names the entry used" grep -q "series.nc: checkpoint series, entry 2 of 2 (epoch 5): the last" $T/last.log
+ok "compare --epoch 18" $M compare $T/series.nc $T/second.nc --epoch 18 --out $T/cs18.nc
+ok "compare --epoch names the entry" grep -q "series.nc: checkpoint series, entry 1 of 2 (epoch 18)" $T/last.log
+ok "compare series files" $PYTHON -c "
+import netCDF4, numpy as np
+s, a, b = netCDF4.Dataset('$T/series.nc'), netCDF4.Dataset('$T/cs.nc'), netCDF4.Dataset('$T/cs18.nc')
+assert list(a['model_entry'][:]) == [1, -1] and list(a['model_epoch'][:]) == [5, -1]
+assert list(b['model_entry'][:]) == [0, -1] and list(b['model_epoch'][:]) == [18, -1]
+assert np.all(np.asarray(a['mark'][:]) == 0), a['mark'][:]   # the same model twice
+m = np.asarray(s['image_similarity'][0]).mean(axis=1)
+assert np.allclose(np.asarray(b['mean_similarity'][0]), m, atol=1e-12)
+assert np.allclose(np.asarray(a['mean_similarity'][0]), np.asarray(a['mean_similarity'][1]), atol=1e-12)
+"
+expect_fail "compare --epoch not in the series" "series.nc: no checkpoint of epoch 7 in the checkpoint series \\(its epochs: 18, 5\\)" \
+    $M compare $T/series.nc $T/second.nc --epoch 7 --out $T/bad.nc
+expect_fail "compare --epoch without a series" "--epoch 5: none of the files is a checkpoint series" \
+    $M compare $T/second.nc $T/second.nc --epoch 5 --out $T/bad.nc
+expect_fail "compare series of other transforms" "do not measure the same thing" \
+    $M compare $T/series.nc $T/a.nc --out $T/bad.nc
 expect_fail "series with a features file as stats" "checkpoint series needs a shard" \
     $M synthetic --model $T/r18.safetensors,$T/second.safetensors $SER --stats $T/f.nc --out $T/bad.nc
 expect_fail "groups shard without groups" "shape.nc has no group\(n\) variable" $M realworld $NET --data $S --stats $S --out $T/bad.nc

@@ -10,6 +10,7 @@
 #include "../../src/measure/metrics.h"
 #include "../../src/measure/whiten.h"
 
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,36 @@ static void test_whiten_identity(void) {
         for (int a = 0; a < D; a++)
             for (int b = a + 1; b < D; b++) CU_ASSERT_EQUAL(w.g_sim[a * D + b], 0);
         free(z);
+        whiten_free(&w);
+    }
+}
+
+// The paper path's G (from the Cholesky factor of the reversed covariance, no inverse formed)
+// equals Cholesky(Sigma^-1) computed the plain way (potrf, potri, potrf), and so does the
+// official path's distance factor.
+static void test_whiten_cholesky_of_inverse(void) {
+    enum { N = 200, D = 7 };
+    float x[N * D];
+    correlated(N, D, x);
+    double mean[D] = {0}, cov[D * D] = {0};
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < D; j++) mean[j] += x[i * D + j] / (double)N;
+    for (int i = 0; i < N; i++)
+        for (int a = 0; a < D; a++)
+            for (int b = 0; b < D; b++)
+                cov[a * D + b] += (x[i * D + a] - mean[a]) * (x[i * D + b] - mean[b]) / (N - 1.0);
+    CU_ASSERT_EQUAL_FATAL(LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', D, cov, D), 0);
+    CU_ASSERT_EQUAL_FATAL(LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'L', D, cov, D), 0);
+    for (int a = 0; a < D; a++)
+        for (int b = a + 1; b < D; b++) cov[a * D + b] = cov[b * D + a];
+    CU_ASSERT_EQUAL_FATAL(LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'L', D, cov, D), 0);
+    for (int official = 0; official < 2; official++) {
+        whitening w;
+        CU_ASSERT_EQUAL_FATAL(whiten_fit(&w, x, N, D, official, 0, "t"), INV_OK);
+        for (int a = 0; a < D; a++)
+            for (int b = 0; b <= a; b++)
+                CU_ASSERT_DOUBLE_EQUAL(w.g_dist[a * D + b], cov[a * D + b],
+                                       1e-10 * fabs(cov[a * D + a]));
         whiten_free(&w);
     }
 }
@@ -153,6 +184,7 @@ int test_measure_register(void) {
     CU_pSuite s = CU_add_suite("measure", NULL, NULL);
     if (!s) return -1;
     TEST_ADD(s, test_whiten_identity);
+    TEST_ADD(s, test_whiten_cholesky_of_inverse);
     TEST_ADD(s, test_whiten_ledoit_wolf);
     TEST_ADD(s, test_hoeffding);
     TEST_ADD(s, test_uniformity_acr);

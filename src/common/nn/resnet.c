@@ -268,6 +268,8 @@ size_t resnet_activation_bytes(const resnet *m) {
 
 void resnet_init_random(resnet *m, uint64_t seed) {
     nn_params *p = &m->params;
+    // Each tensor has its own keyed stream, so the tensors can be drawn on threads.
+#pragma omp parallel for schedule(dynamic, 1)
     for (int i = 0; i < p->count; i++) {
         nn_param_info *t = &p->info[i];
         float *d = params_data(p, i);
@@ -420,6 +422,7 @@ static int fold_unit(resnet *m, rn_unit *u, float **cursor) {
     u->wfold = *cursor;
     u->bfold = u->wfold + per * u->cout;
     *cursor = u->bfold + u->cout;
+#pragma omp parallel for schedule(static) if (per * u->cout > 65536)
     for (int o = 0; o < u->cout; o++) {
         float s = gamma[o] * (float)(1.0 / sqrt((double)rv[o] + BN_EPS));
         for (int64_t j = 0; j < per; j++) u->wfold[o * per + j] = w[o * per + j] * s;
