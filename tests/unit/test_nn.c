@@ -92,11 +92,11 @@ static void check_conv_case(int n, int cin, int h, int w, int cout, int k, int s
         float *gam = randv(cout, 6), *bet = randv(cout, 7), st[6][64], gg[2][64], gbt[2][64];
         float *p1 = malloc(sizeof(float) * ys), *p2 = malloc(sizeof(float) * ys);
         float *q1 = malloc(sizeof(float) * ys), *q2 = malloc(sizeof(float) * ys);
-        bn_forward_train_cpu(NULL, n, cout, hw_out, y1, gam, bet, 1e-5f, 1, p1, st[0], st[1],
+        bn_forward_train_cpu(NULL, n, cout, hw_out, y1, gam, bet, NULL, 1e-5f, 1, p1, st[0], st[1],
                              st[2]);
         nn_layout_from_plain(cpu_be, n, cout, hw_out, y1, q1);
-        bn_forward_train_cpu(cpu_be, n, cout, hw_out, q1, gam, bet, 1e-5f, 1, q2, st[3], st[4],
-                             st[5]);
+        bn_forward_train_cpu(cpu_be, n, cout, hw_out, q1, gam, bet, NULL, 1e-5f, 1, q2, st[3],
+                             st[4], st[5]);
         nn_layout_to_plain(cpu_be, n, cout, hw_out, q2, p2);
         CU_ASSERT(relerr(p2, p1, ys) < 1e-6);
         CU_ASSERT(relerr(st[4], st[1], cout) < 1e-6);
@@ -184,7 +184,7 @@ static double bn_loss(int n, int c, int hw, const float *x, const float *gamma, 
                       const float *r, int relu) {
     int64_t sz = (int64_t)n * c * hw;
     float *y = malloc(sizeof(float) * sz), mean[8], var[8], is[8];
-    bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, 1e-5f, relu, y, mean, var, is);
+    bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, NULL, 1e-5f, relu, y, mean, var, is);
     double acc = 0;
     for (int64_t i = 0; i < sz; i++) acc += (double)r[i] * y[i];
     free(y);
@@ -197,7 +197,7 @@ static void test_batchnorm(void) {
     float *x = randv(sz, 21), *gamma = randv(c, 22), *beta = randv(c, 23), *r = randv(sz, 24);
     float *y = malloc(4 * sz), *gx = malloc(4 * sz), mean[5], var[5], is[5], gg[5], gb[5];
     for (int relu = 0; relu < 2; relu++) {
-        bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, 1e-5f, relu, y, mean, var, is);
+        bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, NULL, 1e-5f, relu, y, mean, var, is);
         // statistics by hand for channel 2
         double m = 0, v = 0;
         for (int i = 0; i < n; i++)

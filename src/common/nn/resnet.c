@@ -388,9 +388,10 @@ static int store(resnet *m) {
 
 // conv -> BN (+ReLU): the conv output into z, the BN output into y (y may be z: BN runs in
 // place), the statistics used into stats (3 cout: mean, var, invstd). Training: batch
-// statistics, running statistics and num_batches_tracked updated.
-static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, float *z, float *y,
-                        float *stats) {
+// statistics, running statistics and num_batches_tracked updated. res != NULL: the unit is a
+// block's last, y = relu(BN(z) + res) (the shortcut's add and the block's ReLU, fused).
+static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, const float *res,
+                        float *z, float *y, float *stats) {
     nn_backend *be = m->be;
     nn_params *p = &m->params;
     float *mean = stats, *var = stats + u->cout, *invstd = stats + 2 * u->cout;
@@ -404,8 +405,8 @@ static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, float 
                             "batch norm in training needs more than one value per "
                             "channel (batch %d, %dx%d)",
                             u->g.n, u->g.ho, u->g.wo);
-        be->bn_forward_train(be, u->g.n, u->cout, hw, z, gamma, beta, BN_EPS, u->relu, y, mean, var,
-                             invstd);
+        be->bn_forward_train(be, u->g.n, u->cout, hw, z, gamma, beta, res, BN_EPS, u->relu || res,
+                             y, mean, var, invstd);
         bn_update_running(u->cout, (int64_t)u->g.n * hw, BN_MOMENTUM, mean, var, rm, rv);
         *params_count(p, u->p_count) += 1;
     } else {
@@ -413,6 +414,7 @@ static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, float 
         memcpy(var, rv, sizeof(float) * u->cout);
         be->bn_forward_eval(be, u->g.n, u->cout, hw, z, gamma, beta, rm, rv, BN_EPS, u->relu, y,
                             invstd);
+        if (res) be->add(be, (int64_t)u->g.n * u->cout * hw, y, res, 1, y);
     }
     return INV_OK;
 }
@@ -497,13 +499,13 @@ static int forward_eval(resnet *m, const float *x, const float **last) {
 }
 
 // Training forward that keeps nothing for backward (no-grad): the same operations as
-// forward_stored's in the same order (so bit-identical outputs and running statistics), but
+// forward_stored's (so bit-identical outputs and running statistics), but
 // each unit's conv writes a scratch buffer and its BN(+ReLU) runs in place there; the scratch
 // use is forward_eval's. Returns the final activation.
 static int forward_train_nograd(resnet *m, const float *x, const float **last) {
     nn_backend *be = m->be;
     float **S = m->scratch;
-    INV_TRY(unit_forward(m, &m->stem, x, 1, S[0], S[0], m->stats));
+    INV_TRY(unit_forward(m, &m->stem, x, 1, NULL, S[0], S[0], m->stats));
     int cur = 0;
     if (!m->cfg.small_stem) {
         be->maxpool_forward(be, &m->pool, S[0], S[1], (int32_t *)S[2]); // argmax unused
@@ -513,21 +515,18 @@ static int forward_train_nograd(resnet *m, const float *x, const float **last) {
         rn_block *bl = &m->blocks[b];
         int in = cur, a = pick_free(in, -1, -1, -1), c = pick_free(in, a, -1, -1);
         int id = in, dst = a;
+        if (bl->has_down) { // the shortcut first: the last unit's BN adds it
+            id = pick_free(in, a, c, -1);
+            INV_TRY(unit_forward(m, &bl->down, S[in], 1, NULL, S[id], S[id], m->stats));
+        }
         const float *src = S[in];
         for (int k = 0; k < bl->nu; k++) { // input S[in]; units ping-pong between S[a], S[c]
-            INV_TRY(unit_forward(m, &bl->u[k], src, 1, S[dst], S[dst], m->stats));
+            const float *res = k == bl->nu - 1 ? S[id] : NULL;
+            INV_TRY(unit_forward(m, &bl->u[k], src, 1, res, S[dst], S[dst], m->stats));
             src = S[dst];
             dst = dst == a ? c : a;
         }
-        int out = dst == a ? c : a; // where the last unit wrote
-        if (bl->has_down) {
-            id = pick_free(in, a, c, -1);
-            INV_TRY(unit_forward(m, &bl->down, S[in], 1, S[id], S[id], m->stats));
-        }
-        rn_unit *lu = &bl->u[bl->nu - 1];
-        int64_t cnt = (int64_t)m->n * lu->cout * lu->g.ho * lu->g.wo;
-        be->add(be, cnt, S[out], S[id], 1, S[out]);
-        cur = out;
+        cur = dst == a ? c : a; // where the last unit wrote
     }
     *last = S[cur];
     return INV_OK;
@@ -536,7 +535,7 @@ static int forward_train_nograd(resnet *m, const float *x, const float **last) {
 static int forward_stored(resnet *m, const float *x, int train, const float **last) {
     nn_backend *be = m->be;
     INV_TRY(store(m));
-    INV_TRY(unit_forward(m, &m->stem, x, train, m->stem.z, m->stem.a, m->stem.mean));
+    INV_TRY(unit_forward(m, &m->stem, x, train, NULL, m->stem.z, m->stem.a, m->stem.mean));
     const float *cur = m->stem.a;
     if (!m->cfg.small_stem) {
         be->maxpool_forward(be, &m->pool, m->stem.a, m->pool_out, m->argmax);
@@ -545,21 +544,20 @@ static int forward_stored(resnet *m, const float *x, int train, const float **la
     for (int b = 0; b < m->nblocks; b++) {
         rn_block *bl = &m->blocks[b];
         bl->in = cur;
-        const float *src = cur;
-        for (int k = 0; k < bl->nu; k++) {
-            rn_unit *u = &bl->u[k];
-            INV_TRY(unit_forward(m, u, src, train, u->z, u->a, u->mean));
-            src = bl->u[k].a;
-        }
-        rn_unit *lu = &bl->u[bl->nu - 1];
         const float *id = cur;
-        if (bl->has_down) {
-            INV_TRY(unit_forward(m, &bl->down, cur, train, bl->down.z, bl->down.a, bl->down.mean));
-            id = bl->down.a;
+        if (bl->has_down) { // the shortcut first: the last unit's BN adds it
+            rn_unit *d = &bl->down;
+            INV_TRY(unit_forward(m, d, cur, train, NULL, d->z, d->a, d->mean));
+            id = d->a;
         }
-        int64_t cnt = (int64_t)m->n * lu->cout * lu->g.ho * lu->g.wo;
-        be->add(be, cnt, lu->a, id, 1, lu->a);
-        cur = lu->a;
+        const float *src = cur;
+        for (int k = 0; k < bl->nu; k++) { // the last unit's a: the block output, after the ReLU
+            rn_unit *u = &bl->u[k];
+            INV_TRY(
+                unit_forward(m, u, src, train, k == bl->nu - 1 ? id : NULL, u->z, u->a, u->mean));
+            src = u->a;
+        }
+        cur = src;
     }
     *last = cur;
     return INV_OK;
