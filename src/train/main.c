@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal = 0;
@@ -137,6 +138,13 @@ static void print_progress(const train_opts *o, const train_pos *pos, int64_t sp
              (long long)pos->global_step, (long long)end, loss, acc1, lr, pairs_s, eta);
 }
 
+// CPU seconds of the calling thread.
+static double thread_cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int main(int argc, char **argv) {
     program_start("invar-train", &argc, &argv);
     train_opts o;
@@ -245,7 +253,8 @@ int main(int argc, char **argv) {
     if (pos.global_step < end && (rc = loader_create(&L, &d, &o, spe, pos.epoch, pos.step, end)))
         program_fail_last(rc);
     double t_run = time_now(), t_print = t_run, sum_step = 0, sum_wait = 0, sum_load = 0;
-    double sum_allreduce = 0;
+    double sum_allreduce = 0,
+           sum_cpu = 0; // sum_cpu: this thread's CPU seconds, steps after the first
     int64_t steps_run = 0;
     int stopped_by_signal = 0;
     while (pos.global_step < end) {
@@ -257,10 +266,11 @@ int main(int argc, char **argv) {
             program_fail(INV_EIO, "another rank's loader failed");
         }
         double lr = lr_at(&o.sched, bt->epoch);
-        double t0 = time_now();
+        double t0 = time_now(), c0 = thread_cpu_now();
         step_stats ss;
         if ((rc = model_step(&m, bt, lr, &ss))) program_fail_last(rc);
         double step_s = time_now() - t0;
+        if (steps_run > 0) sum_cpu += thread_cpu_now() - c0;
         if (rs.vq && rs.views.written < o.save_views && pos.global_step < o.save_views &&
             (rc = save_views(&rs, bt)))
             program_fail_last(rc);
@@ -320,6 +330,9 @@ int main(int argc, char **argv) {
                  sum_allreduce / steps_run, sum_load / steps_run,
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
+    if (steps_run > 1) // with one compute thread, what a step costs whatever else the machine runs
+        log_info("step CPU time of the main thread %.3f s (mean over the steps after the first)",
+                 sum_cpu / (double)(steps_run - 1));
     if (steps_run > 0 && moco)
         log_info("per step: keys (momentum update + key encoder) %.3f s, queries %.3f s (of which "
                  "the backbone's backward %.3f s)",

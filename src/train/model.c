@@ -181,7 +181,8 @@ static int moco_step(train_model *m, const train_batch *bt, double lr, step_stat
     // keys of my rows of the shuffled key batch, group by group
     for (int g = 0; g < ng; g++) {
         const float *feat, *z;
-        INV_TRY(resnet_forward(m->k, bt->k + (size_t)g * gr * chw, gr, S, S, RESNET_TRAIN, &feat));
+        INV_TRY(resnet_forward(m->k, bt->k + (size_t)g * gr * chw, gr, S, S, RESNET_TRAIN_NOGRAD,
+                               &feat));
         INV_TRY(mlp_head_forward(&m->hk, feat, gr, &z));
         l2norm_forward(gr, dim, z, m->k_local + (size_t)g * gr * dim, m->norms);
         if (g == 0 && ng > 1)

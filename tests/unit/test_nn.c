@@ -92,11 +92,11 @@ static void check_conv_case(int n, int cin, int h, int w, int cout, int k, int s
         float *gam = randv(cout, 6), *bet = randv(cout, 7), st[6][64], gg[2][64], gbt[2][64];
         float *p1 = malloc(sizeof(float) * ys), *p2 = malloc(sizeof(float) * ys);
         float *q1 = malloc(sizeof(float) * ys), *q2 = malloc(sizeof(float) * ys);
-        bn_forward_train_cpu(NULL, n, cout, hw_out, y1, gam, bet, 1e-5f, 1, p1, st[0], st[1],
+        bn_forward_train_cpu(NULL, n, cout, hw_out, y1, gam, bet, NULL, 1e-5f, 1, p1, st[0], st[1],
                              st[2]);
         nn_layout_from_plain(cpu_be, n, cout, hw_out, y1, q1);
-        bn_forward_train_cpu(cpu_be, n, cout, hw_out, q1, gam, bet, 1e-5f, 1, q2, st[3], st[4],
-                             st[5]);
+        bn_forward_train_cpu(cpu_be, n, cout, hw_out, q1, gam, bet, NULL, 1e-5f, 1, q2, st[3],
+                             st[4], st[5]);
         nn_layout_to_plain(cpu_be, n, cout, hw_out, q2, p2);
         CU_ASSERT(relerr(p2, p1, ys) < 1e-6);
         CU_ASSERT(relerr(st[4], st[1], cout) < 1e-6);
@@ -184,7 +184,7 @@ static double bn_loss(int n, int c, int hw, const float *x, const float *gamma, 
                       const float *r, int relu) {
     int64_t sz = (int64_t)n * c * hw;
     float *y = malloc(sizeof(float) * sz), mean[8], var[8], is[8];
-    bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, 1e-5f, relu, y, mean, var, is);
+    bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, NULL, 1e-5f, relu, y, mean, var, is);
     double acc = 0;
     for (int64_t i = 0; i < sz; i++) acc += (double)r[i] * y[i];
     free(y);
@@ -197,7 +197,7 @@ static void test_batchnorm(void) {
     float *x = randv(sz, 21), *gamma = randv(c, 22), *beta = randv(c, 23), *r = randv(sz, 24);
     float *y = malloc(4 * sz), *gx = malloc(4 * sz), mean[5], var[5], is[5], gg[5], gb[5];
     for (int relu = 0; relu < 2; relu++) {
-        bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, 1e-5f, relu, y, mean, var, is);
+        bn_forward_train_cpu(NULL, n, c, hw, x, gamma, beta, NULL, 1e-5f, relu, y, mean, var, is);
         // statistics by hand for channel 2
         double m = 0, v = 0;
         for (int i = 0; i < n; i++)
@@ -478,6 +478,57 @@ static void test_resnet_backends(void) {
     resnet_free(b);
 }
 
+// The no-grad training forward (MoCo's key encoder) equals the training forward bit for bit:
+// outputs, features, running statistics and counts, on both backends, for the small and the
+// standard stem (max-pool) and the bottleneck; and it keeps nothing to backward through.
+static void test_resnet_train_nograd(void) {
+    const struct {
+        const char *arch, *stem;
+        double width;
+        int h, w;
+    } cases[3] = {{"resnet18", "small", 0.25, 9, 8},
+                  {"resnet18", NULL, 0.25, 21, 19},
+                  {"resnet50", "small", 0.125, 8, 8}};
+    nn_backend *bes[2] = {ref_be, cpu_be};
+    for (int c = 0; c < 3; c++)
+        for (int k = 0; k < 2; k++) {
+            resnet_config cfg;
+            resnet *a, *b;
+            CU_ASSERT_EQUAL_FATAL(resnet_config_parse(&cfg, cases[c].arch, cases[c].stem, 0), 0);
+            CU_ASSERT_EQUAL_FATAL(resnet_config_scale_width(&cfg, cases[c].width), 0);
+            CU_ASSERT_EQUAL_FATAL(resnet_create(&a, &cfg, bes[k]), 0);
+            CU_ASSERT_EQUAL_FATAL(resnet_create(&b, &cfg, bes[k]), 0);
+            resnet_init_random(a, 7);
+            resnet_init_random(b, 7);
+            nn_params *pa = resnet_params(a), *pb = resnet_params(b);
+            int n = 4, h = cases[c].h, w = cases[c].w, d = resnet_output_dim(a);
+            for (int step = 0; step < 2; step++) { // twice: running statistics compound
+                float *x = randv((int64_t)n * 3 * h * w, 60 + step);
+                const float *oa, *ob;
+                CU_ASSERT_EQUAL_FATAL(resnet_forward(a, x, n, h, w, RESNET_TRAIN, &oa), 0);
+                CU_ASSERT_EQUAL_FATAL(resnet_forward(b, x, n, h, w, RESNET_TRAIN_NOGRAD, &ob), 0);
+                CU_ASSERT_EQUAL(memcmp(oa, ob, sizeof(float) * n * d), 0);
+                CU_ASSERT_EQUAL(memcmp(pa->data + pa->n_trainable, pb->data + pb->n_trainable,
+                                       sizeof(float) * pa->n_buffer),
+                                0);
+                CU_ASSERT_EQUAL(memcmp(pa->counts, pb->counts, sizeof(int64_t) * pa->n_counts), 0);
+                free(x);
+            }
+            CU_ASSERT_EQUAL(*params_count(pb, params_find(pb, "layer1.0.bn1.num_batches_tracked")),
+                            2);
+            // no-grad: less memory than the stored forward, and nothing to backward through
+            CU_ASSERT(resnet_activation_bytes(b) < resnet_activation_bytes(a));
+            float *g = randv((int64_t)n * d, 70);
+            CU_ASSERT_EQUAL(resnet_backward(b, g), INV_EINVAL);
+            const float *y;
+            int ch, hw;
+            CU_ASSERT_NOT_EQUAL(resnet_relu_output(b, 0, &y, &ch, &hw), 0);
+            free(g);
+            resnet_free(a);
+            resnet_free(b);
+        }
+}
+
 static void test_checkpoint_roundtrip(void) {
     resnet_config cfg;
     resnet *a, *b;
@@ -541,6 +592,7 @@ int test_nn_register(void) {
     TEST_ADD(s, test_sgd_and_schedules);
     TEST_ADD(s, test_resnet_definition);
     TEST_ADD(s, test_resnet_backends);
+    TEST_ADD(s, test_resnet_train_nograd);
     TEST_ADD(s, test_checkpoint_roundtrip);
     return 0;
 }

@@ -51,9 +51,12 @@ struct nn_backend {
     // Batch norm over (n, c, hw). Training: normalises with the batch mean and biased variance,
     // writes them (mean, var: (c)) and invstd = 1 / sqrt(var + eps). Eval: uses the given mean
     // and var (running statistics) and writes invstd. relu != 0 fuses max(0, .) into y.
+    // Training only: res (n, c, hw), or NULL, is added before the ReLU (a residual block's last
+    // BN fused with the shortcut's add and the block's ReLU: y = relu(bn(x) + res), the ReLU
+    // then as add's). y may alias x.
     void (*bn_forward_train)(nn_backend *be, int n, int c, int hw, const float *x,
-                             const float *gamma, const float *beta, float eps, int relu, float *y,
-                             float *mean, float *var, float *invstd);
+                             const float *gamma, const float *beta, const float *res, float eps,
+                             int relu, float *y, float *mean, float *var, float *invstd);
     void (*bn_forward_eval)(nn_backend *be, int n, int c, int hw, const float *x,
                             const float *gamma, const float *beta, const float *mean,
                             const float *var, float eps, int relu, float *y, float *invstd);

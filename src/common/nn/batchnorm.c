@@ -19,9 +19,20 @@ static inline void bn_scale_shift_row(const float *p, float *q, int hw, float sc
         for (int j = 0; j < hw; j++) q[j] = p[j] * scale + shift;
 }
 
+// q[0..hw) = p * scale + shift + r, then ReLU when `relu` as add_cpu's (NaN stays NaN): the
+// last BN of a residual block fused with the shortcut's add and the block's ReLU.
+static inline void bn_scale_shift_add_row(const float *p, const float *r, float *q, int hw,
+                                          float scale, float shift, int relu) {
+    for (int j = 0; j < hw; j++) {
+        float t = p[j] * scale + shift + r[j];
+        q[j] = relu && t < 0.0f ? 0.0f : t;
+    }
+}
+
 static void bn_forward_train_plain(nn_backend *be, int n, int c, int hw, const float *x,
-                                   const float *gamma, const float *beta, float eps, int relu,
-                                   float *y, float *mean, float *var, float *invstd) {
+                                   const float *gamma, const float *beta, const float *res,
+                                   float eps, int relu, float *y, float *mean, float *var,
+                                   float *invstd) {
     (void)be;
     int64_t chw = (int64_t)c * hw, count = (int64_t)n * hw;
 #pragma omp parallel for schedule(static)
@@ -52,7 +63,11 @@ static void bn_forward_train_plain(nn_backend *be, int n, int c, int hw, const f
         for (int i = 0; i < n; i++) {
             const float *p = x + i * chw + (int64_t)ch * hw;
             float *q = y + i * chw + (int64_t)ch * hw;
-            bn_scale_shift_row(p, q, hw, scale, shift, relu);
+            if (res)
+                bn_scale_shift_add_row(p, res + i * chw + (int64_t)ch * hw, q, hw, scale, shift,
+                                       relu);
+            else
+                bn_scale_shift_row(p, q, hw, scale, shift, relu);
         }
     }
 }
@@ -130,7 +145,7 @@ enum { CHUNK = 256 };
     typedef int vi##SUFFIX __attribute__((vector_size(4 * B), aligned(4)));                        \
     BN_CLONES static void blk_train_##SUFFIX(                                                      \
         int n, int cbs, int hw, int cb, const float *x, const float *gamma, const float *beta,     \
-        float eps, int relu, float *y, float *mean, float *var, float *invstd) {                   \
+        const float *res, float eps, int relu, float *y, float *mean, float *var, float *invstd) { \
         typedef vf##SUFFIX vf;                                                                     \
         typedef vi##SUFFIX vi;                                                                     \
         int64_t count = (int64_t)n * hw;                                                           \
@@ -173,9 +188,17 @@ enum { CHUNK = 256 };
             int64_t base = ((int64_t)i * cbs + cb) * hw * B;                                       \
             const vf *p = (const vf *)(x + base);                                                  \
             vf *q = (vf *)(y + base);                                                              \
-            for (int j = 0; j < hw; j++) {                                                         \
-                vf t = p[j] * scale + shift;                                                       \
-                q[j] = relu ? (vf)((vi)t & (t > zero)) : t;                                        \
+            if (res) { /* + shortcut, then ReLU as add_cpu's */                                    \
+                const vf *r = (const vf *)(res + base);                                            \
+                for (int j = 0; j < hw; j++) {                                                     \
+                    vf t = p[j] * scale + shift + r[j];                                            \
+                    q[j] = relu ? (vf)((vi)t & ~(t < zero)) : t;                                   \
+                }                                                                                  \
+            } else {                                                                               \
+                for (int j = 0; j < hw; j++) {                                                     \
+                    vf t = p[j] * scale + shift;                                                   \
+                    q[j] = relu ? (vf)((vi)t & (t > zero)) : t;                                    \
+                }                                                                                  \
             }                                                                                      \
         }                                                                                          \
     }                                                                                              \
@@ -244,12 +267,12 @@ BN_BLOCK_KERNELS(16, 16)
 BN_BLOCK_KERNELS(8, 8)
 
 static void blk_train_any(int B, int n, int cbs, int hw, int cb, const float *x, const float *gamma,
-                          const float *beta, float eps, int relu, float *y, float *mean, float *var,
-                          float *invstd) {
+                          const float *beta, const float *res, float eps, int relu, float *y,
+                          float *mean, float *var, float *invstd) {
     if (B == 16)
-        blk_train_16(n, cbs, hw, cb, x, gamma, beta, eps, relu, y, mean, var, invstd);
+        blk_train_16(n, cbs, hw, cb, x, gamma, beta, res, eps, relu, y, mean, var, invstd);
     else
-        blk_train_8(n, cbs, hw, cb, x, gamma, beta, eps, relu, y, mean, var, invstd);
+        blk_train_8(n, cbs, hw, cb, x, gamma, beta, res, eps, relu, y, mean, var, invstd);
 }
 
 static void blk_eval_any(int B, int hw, const float *p, const float *scale, const float *shift,
@@ -271,12 +294,13 @@ static void blk_backward_any(int B, int n, int cbs, int hw, int cb, const float 
 }
 
 static void bn_forward_train_blocked(int B, int n, int c, int hw, const float *x,
-                                     const float *gamma, const float *beta, float eps, int relu,
-                                     float *y, float *mean, float *var, float *invstd) {
+                                     const float *gamma, const float *beta, const float *res,
+                                     float eps, int relu, float *y, float *mean, float *var,
+                                     float *invstd) {
     int cbs = c / B;
 #pragma omp parallel for schedule(static)
     for (int cb = 0; cb < cbs; cb++)
-        blk_train_any(B, n, cbs, hw, cb, x, gamma, beta, eps, relu, y, mean, var, invstd);
+        blk_train_any(B, n, cbs, hw, cb, x, gamma, beta, res, eps, relu, y, mean, var, invstd);
 }
 
 static void bn_forward_eval_blocked(int B, int n, int c, int hw, const float *x, const float *gamma,
@@ -310,13 +334,13 @@ static void bn_backward_blocked(int B, int n, int c, int hw, const float *x, con
 }
 
 void bn_forward_train_cpu(nn_backend *be, int n, int c, int hw, const float *x, const float *gamma,
-                          const float *beta, float eps, int relu, float *y, float *mean, float *var,
-                          float *invstd) {
+                          const float *beta, const float *res, float eps, int relu, float *y,
+                          float *mean, float *var, float *invstd) {
     int B = nn_act_block(be, c);
     if (B == 8 || B == 16)
-        bn_forward_train_blocked(B, n, c, hw, x, gamma, beta, eps, relu, y, mean, var, invstd);
+        bn_forward_train_blocked(B, n, c, hw, x, gamma, beta, res, eps, relu, y, mean, var, invstd);
     else
-        bn_forward_train_plain(be, n, c, hw, x, gamma, beta, eps, relu, y, mean, var, invstd);
+        bn_forward_train_plain(be, n, c, hw, x, gamma, beta, res, eps, relu, y, mean, var, invstd);
 }
 
 void bn_forward_eval_cpu(nn_backend *be, int n, int c, int hw, const float *x, const float *gamma,

@@ -6,8 +6,8 @@
 #include "nn/backend.h"
 
 void bn_forward_train_cpu(nn_backend *be, int n, int c, int hw, const float *x, const float *gamma,
-                          const float *beta, float eps, int relu, float *y, float *mean, float *var,
-                          float *invstd);
+                          const float *beta, const float *res, float eps, int relu, float *y,
+                          float *mean, float *var, float *invstd);
 void bn_forward_eval_cpu(nn_backend *be, int n, int c, int hw, const float *x, const float *gamma,
                          const float *beta, const float *mean, const float *var, float eps,
                          int relu, float *y, float *invstd);

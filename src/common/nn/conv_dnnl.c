@@ -35,6 +35,8 @@ typedef struct {
     conv_slot slot[NSLOT];
     int bias_arg; // DNNL_ARG_BIAS / DNNL_ARG_DIFF_BIAS or 0
     dnnl_memory_desc_t bias_md;
+    dnnl_memory_desc_t scratch_md; // the primitive's scratchpad, in the shared buffer
+    size_t scratch_bytes;
 } conv_entry;
 
 typedef struct {
@@ -48,6 +50,10 @@ typedef struct {
     size_t ws_size[NSLOT];
     float *acc; // for accumulate in backward data
     size_t acc_size;
+    // One scratchpad for every primitive (user mode): oneDNN's own (library mode) is freed
+    // after each execution and allocated, page-faulted and zeroed again at the next one.
+    void *scratch;
+    size_t scratch_size;
 } dnnl_state;
 
 #define DNNL_TRY(call)                                                                             \
@@ -123,9 +129,10 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
     DNNL_TRY(dnnl_convolution_forward_desc_init(&fd, prop, dnnl_convolution_direct, &x_any, &w_any,
                                                 e->bias ? &b_md : NULL, &y_any, strides, pl, pr));
     dnnl_primitive_attr_t attr = NULL;
+    DNNL_TRY(dnnl_primitive_attr_create(&attr));
+    DNNL_TRY(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user));
     if (e->op == OP_FWD && e->relu) {
         dnnl_post_ops_t po;
-        DNNL_TRY(dnnl_primitive_attr_create(&attr));
         DNNL_TRY(dnnl_post_ops_create(&po));
         DNNL_TRY(dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f));
         DNNL_TRY(dnnl_primitive_attr_set_post_ops(attr, po));
@@ -133,8 +140,10 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
     }
     dnnl_primitive_desc_t fpd = NULL, pd = NULL;
     dnnl_status_t st = dnnl_primitive_desc_create(&fpd, &fd, attr, s->engine, NULL);
-    if (attr) dnnl_primitive_attr_destroy(attr);
-    DNNL_TRY(st);
+    if (st != dnnl_success) {
+        dnnl_primitive_attr_destroy(attr);
+        DNNL_TRY(st);
+    }
     int rc = INV_OK;
     if (e->op == OP_FWD) {
         pd = fpd;
@@ -149,7 +158,7 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
         dnnl_convolution_desc_t bd_;
         DNNL_TRY(dnnl_convolution_backward_data_desc_init(&bd_, dnnl_convolution_direct, &x_any,
                                                           &w_any, &y_any, strides, pl, pr));
-        st = dnnl_primitive_desc_create(&pd, &bd_, NULL, s->engine, fpd);
+        st = dnnl_primitive_desc_create(&pd, &bd_, attr, s->engine, fpd);
         if (st != dnnl_success) {
             rc =
                 inv_fail(INV_EUNSUPPORTED, "oneDNN: backward-data descriptor (status %d)", (int)st);
@@ -167,7 +176,7 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
         DNNL_TRY(dnnl_convolution_backward_weights_desc_init(&bw, dnnl_convolution_direct, &x_any,
                                                              &w_any, e->bias ? &b_md : NULL, &y_any,
                                                              strides, pl, pr));
-        st = dnnl_primitive_desc_create(&pd, &bw, NULL, s->engine, fpd);
+        st = dnnl_primitive_desc_create(&pd, &bw, attr, s->engine, fpd);
         if (st != dnnl_success) {
             rc = inv_fail(INV_EUNSUPPORTED, "oneDNN: backward-weights descriptor (status %d)",
                           (int)st);
@@ -181,10 +190,13 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
             goto done;
         e->bias_arg = e->bias ? DNNL_ARG_DIFF_BIAS : 0;
     }
+    e->scratch_md = *dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    e->scratch_bytes = dnnl_memory_desc_get_size(&e->scratch_md);
     st = dnnl_primitive_create(&e->prim, pd);
     if (st != dnnl_success)
         rc = inv_fail(INV_EUNSUPPORTED, "oneDNN: primitive (status %d)", (int)st);
 done:
+    dnnl_primitive_attr_destroy(attr);
     if (fpd) dnnl_primitive_desc_destroy(fpd);
     if (pd) dnnl_primitive_desc_destroy(pd);
     return rc;
@@ -261,8 +273,9 @@ static int execute(dnnl_state *s, conv_entry *e, void *ptr[NSLOT], void *bias) {
             if (!sl->out) INV_TRY(run_reorder(s, sl->reorder, &sl->user, ptr[i], &sl->prim, pp[i]));
         }
     }
-    dnnl_memory_t m[NSLOT + 1] = {0};
-    dnnl_exec_arg_t args[NSLOT + 1];
+    if (e->scratch_bytes) INV_TRY(grow(&s->scratch, &s->scratch_size, e->scratch_bytes));
+    dnnl_memory_t m[NSLOT + 2] = {0};
+    dnnl_exec_arg_t args[NSLOT + 2];
     int nargs = 0, rc = INV_OK;
     for (int i = 0; i < NSLOT && !rc; i++) {
         rc = mem(s, &e->slot[i].prim, pp[i], &m[i]);
@@ -272,13 +285,17 @@ static int execute(dnnl_state *s, conv_entry *e, void *ptr[NSLOT], void *bias) {
         rc = mem(s, &e->bias_md, bias, &m[NSLOT]);
         args[nargs++] = (dnnl_exec_arg_t){e->bias_arg, m[NSLOT]};
     }
+    if (!rc && e->scratch_bytes) {
+        rc = mem(s, &e->scratch_md, s->scratch, &m[NSLOT + 1]);
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, m[NSLOT + 1]};
+    }
     if (!rc) {
         dnnl_status_t st = dnnl_primitive_execute(e->prim, s->stream, nargs, args);
         if (st == dnnl_success) st = dnnl_stream_wait(s->stream);
         if (st != dnnl_success)
             rc = inv_fail(INV_EUNSUPPORTED, "oneDNN: convolution (status %d)", (int)st);
     }
-    for (int i = 0; i <= NSLOT; i++)
+    for (int i = 0; i < NSLOT + 2; i++)
         if (m[i]) dnnl_memory_destroy(m[i]);
     for (int i = 0; i < NSLOT && !rc; i++) {
         conv_slot *sl = &e->slot[i];
@@ -330,6 +347,7 @@ static void dnnl_destroy(nn_backend *be) {
         free(s->entries);
         for (int i = 0; i < NSLOT; i++) inv_aligned_free(s->ws[i]);
         inv_aligned_free(s->acc);
+        inv_aligned_free(s->scratch);
         if (s->stream) dnnl_stream_destroy(s->stream);
         if (s->engine) dnnl_engine_destroy(s->engine);
         void (*plain)(nn_backend *) = s->plain_destroy;

@@ -1,6 +1,6 @@
 // resnet.c: the ResNet graph: stem (conv1, bn1, relu, max-pool), four stages of basic or
 // bottleneck blocks with projection shortcuts, global average pool and the optional fc head;
-// forward in three modes and backward, through the backend's layer operations. Per-layer
+// forward in four modes and backward, through the backend's layer operations. Per-layer
 // activations are allocated once per batch geometry; gradients flow through a small pool of
 // reused scratch buffers.
 #include "nn/resnet.h"
@@ -57,7 +57,8 @@ struct resnet {
     size_t max_act;             // floats of the largest activation (n c h w)
     float *scratch[NSCRATCH];
     float *feat, *logits, *gfeat;
-    float *fold; // eval folded weights and biases, all units
+    float *fold;  // eval folded weights and biases, all units
+    float *stats; // (3 max cout) mean, var, invstd of the unit a no-grad forward is at
     size_t act_bytes;
     const float *input;
     int last_mode, have_forward;
@@ -231,7 +232,8 @@ static void free_plan(resnet *m) {
     inv_aligned_free(m->feat);
     inv_aligned_free(m->logits);
     inv_aligned_free(m->gfeat);
-    m->pool_out = m->feat = m->logits = m->gfeat = NULL;
+    free(m->stats);
+    m->pool_out = m->feat = m->logits = m->gfeat = m->stats = NULL;
     m->argmax = NULL;
     m->planned = m->stored = 0;
     m->act_bytes = 0;
@@ -342,7 +344,8 @@ static int plan(resnet *m, int n, int h, int w) {
     m->feat = inv_aligned_alloc(fb);
     m->gfeat = inv_aligned_alloc(fb);
     m->logits = inv_aligned_alloc(sizeof(float) * (size_t)n * od);
-    if (!m->feat || !m->gfeat || !m->logits)
+    m->stats = malloc(sizeof(float) * 3 * (size_t)m->feat_dim); // the widest unit is the last
+    if (!m->feat || !m->gfeat || !m->logits || !m->stats)
         return inv_fail(INV_ENOMEM, "resnet: out of memory for a batch of %d", n);
     m->act_bytes = NSCRATCH * bytes + 2 * fb + sizeof(float) * (size_t)n * od;
     m->planned = 1;
@@ -385,11 +388,16 @@ static int store(resnet *m) {
 
 // ---- forward ----------------------------------------------------------------------------------
 
-// conv -> BN (+ReLU) keeping z and the statistics; y receives the output.
-static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, float *y) {
+// conv -> BN (+ReLU): the conv output into z, the BN output into y (y may be z: BN runs in
+// place), the statistics used into stats (3 cout: mean, var, invstd). Training: batch
+// statistics, running statistics and num_batches_tracked updated. res != NULL: the unit is a
+// block's last, y = relu(BN(z) + res) (the shortcut's add and the block's ReLU, fused).
+static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, const float *res,
+                        float *z, float *y, float *stats) {
     nn_backend *be = m->be;
     nn_params *p = &m->params;
-    INV_TRY(be->conv_forward(be, &u->g, x, params_data(p, u->p_w), NULL, 0, u->z));
+    float *mean = stats, *var = stats + u->cout, *invstd = stats + 2 * u->cout;
+    INV_TRY(be->conv_forward(be, &u->g, x, params_data(p, u->p_w), NULL, 0, z));
     int hw = u->g.ho * u->g.wo;
     const float *gamma = params_data(p, u->p_gamma), *beta = params_data(p, u->p_beta);
     float *rm = params_data(p, u->p_mean), *rv = params_data(p, u->p_var);
@@ -399,15 +407,16 @@ static int unit_forward(resnet *m, rn_unit *u, const float *x, int train, float 
                             "batch norm in training needs more than one value per "
                             "channel (batch %d, %dx%d)",
                             u->g.n, u->g.ho, u->g.wo);
-        be->bn_forward_train(be, u->g.n, u->cout, hw, u->z, gamma, beta, BN_EPS, u->relu, y,
-                             u->mean, u->var, u->invstd);
-        bn_update_running(u->cout, (int64_t)u->g.n * hw, BN_MOMENTUM, u->mean, u->var, rm, rv);
+        be->bn_forward_train(be, u->g.n, u->cout, hw, z, gamma, beta, res, BN_EPS, u->relu || res,
+                             y, mean, var, invstd);
+        bn_update_running(u->cout, (int64_t)u->g.n * hw, BN_MOMENTUM, mean, var, rm, rv);
         *params_count(p, u->p_count) += 1;
     } else {
-        memcpy(u->mean, rm, sizeof(float) * u->cout);
-        memcpy(u->var, rv, sizeof(float) * u->cout);
-        be->bn_forward_eval(be, u->g.n, u->cout, hw, u->z, gamma, beta, rm, rv, BN_EPS, u->relu, y,
-                            u->invstd);
+        memcpy(mean, rm, sizeof(float) * u->cout);
+        memcpy(var, rv, sizeof(float) * u->cout);
+        be->bn_forward_eval(be, u->g.n, u->cout, hw, z, gamma, beta, rm, rv, BN_EPS, u->relu, y,
+                            invstd);
+        if (res) be->add(be, (int64_t)u->g.n * u->cout * hw, y, res, 1, y);
     }
     return INV_OK;
 }
@@ -492,10 +501,44 @@ static int forward_eval(resnet *m, const float *x, const float **last) {
     return INV_OK;
 }
 
+// Training forward that keeps nothing for backward (no-grad): the same operations as
+// forward_stored's (so bit-identical outputs and running statistics), but
+// each unit's conv writes a scratch buffer and its BN(+ReLU) runs in place there; the scratch
+// use is forward_eval's. Returns the final activation.
+static int forward_train_nograd(resnet *m, const float *x, const float **last) {
+    nn_backend *be = m->be;
+    float **S = m->scratch;
+    INV_TRY(unit_forward(m, &m->stem, x, 1, NULL, S[0], S[0], m->stats));
+    int cur = 0;
+    if (!m->cfg.small_stem) {
+        be->maxpool_forward(be, &m->pool, S[0], S[1], (int32_t *)S[2]); // argmax unused
+        cur = 1;
+    }
+    for (int b = 0; b < m->nblocks; b++) {
+        rn_block *bl = &m->blocks[b];
+        int in = cur, a = pick_free(in, -1, -1, -1), c = pick_free(in, a, -1, -1);
+        int id = in, dst = a;
+        if (bl->has_down) { // the shortcut first: the last unit's BN adds it
+            id = pick_free(in, a, c, -1);
+            INV_TRY(unit_forward(m, &bl->down, S[in], 1, NULL, S[id], S[id], m->stats));
+        }
+        const float *src = S[in];
+        for (int k = 0; k < bl->nu; k++) { // input S[in]; units ping-pong between S[a], S[c]
+            const float *res = k == bl->nu - 1 ? S[id] : NULL;
+            INV_TRY(unit_forward(m, &bl->u[k], src, 1, res, S[dst], S[dst], m->stats));
+            src = S[dst];
+            dst = dst == a ? c : a;
+        }
+        cur = dst == a ? c : a; // where the last unit wrote
+    }
+    *last = S[cur];
+    return INV_OK;
+}
+
 static int forward_stored(resnet *m, const float *x, int train, const float **last) {
     nn_backend *be = m->be;
     INV_TRY(store(m));
-    INV_TRY(unit_forward(m, &m->stem, x, train, m->stem.a));
+    INV_TRY(unit_forward(m, &m->stem, x, train, NULL, m->stem.z, m->stem.a, m->stem.mean));
     const float *cur = m->stem.a;
     if (!m->cfg.small_stem) {
         be->maxpool_forward(be, &m->pool, m->stem.a, m->pool_out, m->argmax);
@@ -504,20 +547,20 @@ static int forward_stored(resnet *m, const float *x, int train, const float **la
     for (int b = 0; b < m->nblocks; b++) {
         rn_block *bl = &m->blocks[b];
         bl->in = cur;
-        const float *src = cur;
-        for (int k = 0; k < bl->nu; k++) {
-            INV_TRY(unit_forward(m, &bl->u[k], src, train, bl->u[k].a));
-            src = bl->u[k].a;
-        }
-        rn_unit *lu = &bl->u[bl->nu - 1];
         const float *id = cur;
-        if (bl->has_down) {
-            INV_TRY(unit_forward(m, &bl->down, cur, train, bl->down.a));
-            id = bl->down.a;
+        if (bl->has_down) { // the shortcut first: the last unit's BN adds it
+            rn_unit *d = &bl->down;
+            INV_TRY(unit_forward(m, d, cur, train, NULL, d->z, d->a, d->mean));
+            id = d->a;
         }
-        int64_t cnt = (int64_t)m->n * lu->cout * lu->g.ho * lu->g.wo;
-        be->add(be, cnt, lu->a, id, 1, lu->a);
-        cur = lu->a;
+        const float *src = cur;
+        for (int k = 0; k < bl->nu; k++) { // the last unit's a: the block output, after the ReLU
+            rn_unit *u = &bl->u[k];
+            INV_TRY(
+                unit_forward(m, u, src, train, k == bl->nu - 1 ? id : NULL, u->z, u->a, u->mean));
+            src = u->a;
+        }
+        cur = src;
     }
     *last = cur;
     return INV_OK;
@@ -525,12 +568,16 @@ static int forward_stored(resnet *m, const float *x, int train, const float **la
 
 int resnet_forward(resnet *m, const float *x, int n, int h, int w, resnet_mode mode,
                    const float **out) {
-    if (mode != RESNET_TRAIN && mode != RESNET_EVAL && mode != RESNET_EVAL_GRAD)
+    if (mode != RESNET_TRAIN && mode != RESNET_EVAL && mode != RESNET_EVAL_GRAD &&
+        mode != RESNET_TRAIN_NOGRAD)
         return inv_fail(INV_EINVAL, "resnet: unknown mode %d", (int)mode);
     INV_TRY(plan(m, n, h, w));
     const float *last = NULL;
+    m->have_forward = 0; // a failed forward leaves nothing to backward through
     if (mode == RESNET_EVAL)
         INV_TRY(forward_eval(m, x, &last));
+    else if (mode == RESNET_TRAIN_NOGRAD)
+        INV_TRY(forward_train_nograd(m, x, &last));
     else
         INV_TRY(forward_stored(m, x, mode == RESNET_TRAIN, &last));
     nn_backend *be = m->be;
@@ -549,6 +596,11 @@ int resnet_forward(resnet *m, const float *x, int n, int h, int w, resnet_mode m
     return INV_OK;
 }
 
+// Whether the last forward kept what backward needs.
+static int kept_for_backward(const resnet *m) {
+    return m->have_forward && (m->last_mode == RESNET_TRAIN || m->last_mode == RESNET_EVAL_GRAD);
+}
+
 int resnet_relu_count(const resnet *m) {
     int count = 1; // the stem's; then one per unit of each block (the last after the add)
     for (int b = 0; b < m->nblocks; b++) count += m->blocks[b].nu;
@@ -556,7 +608,7 @@ int resnet_relu_count(const resnet *m) {
 }
 
 int resnet_relu_output(const resnet *m, int i, const float **y, int *c, int *hw) {
-    if (!m->have_forward || m->last_mode == RESNET_EVAL)
+    if (!kept_for_backward(m))
         return inv_fail(INV_EINVAL, "resnet: ReLU outputs need a training or eval-grad forward");
     if (i < 0 || i >= resnet_relu_count(m))
         return inv_fail(INV_ERANGE, "resnet: ReLU %d of %d", i, resnet_relu_count(m));
@@ -570,7 +622,7 @@ int resnet_relu_output(const resnet *m, int i, const float **y, int *c, int *hw)
 }
 
 const int32_t *resnet_maxpool_argmax(const resnet *m, nn_pool_geom *g) {
-    if (m->cfg.small_stem || !m->have_forward || m->last_mode == RESNET_EVAL) return NULL;
+    if (m->cfg.small_stem || !kept_for_backward(m)) return NULL;
     *g = m->pool;
     return m->argmax;
 }
@@ -603,7 +655,7 @@ static void grad_ready(resnet *m, int param_index) {
 }
 
 int resnet_backward(resnet *m, const float *gout) {
-    if (!m->have_forward || m->last_mode == RESNET_EVAL)
+    if (!kept_for_backward(m))
         return inv_fail(INV_EINVAL, "resnet: backward needs a training or eval-grad forward first");
     nn_backend *be = m->be;
     nn_params *p = &m->params;

@@ -28,9 +28,14 @@ int resnet_config_scale_width(resnet_config *cfg, double w);
 int resnet_base_channels(const resnet_config *cfg);
 
 typedef enum {
-    RESNET_TRAIN = 0,    // batch statistics; running statistics updated; keeps what backward needs
-    RESNET_EVAL = 1,     // running statistics, conv+BN(+ReLU) fused; no backward
-    RESNET_EVAL_GRAD = 2 // running statistics, unfused; keeps what backward needs
+    RESNET_TRAIN = 0,       // batch statistics; running statistics updated; keeps what backward
+                            // needs
+    RESNET_EVAL = 1,        // running statistics, conv+BN(+ReLU) fused; no backward
+    RESNET_EVAL_GRAD = 2,   // running statistics, unfused; keeps what backward needs
+    RESNET_TRAIN_NOGRAD = 3 // as RESNET_TRAIN (bit-identical outputs and running statistics) but
+                            // keeps nothing for backward: activations go through the reused
+                            // scratch buffers, as a module in train mode under torch.no_grad()
+                            // (MoCo's key encoder); no backward
 } resnet_mode;
 
 typedef struct resnet resnet;
@@ -51,8 +56,8 @@ int resnet_forward(resnet *m, const float *x, int n, int h, int w, resnet_mode m
                    const float **out);
 // The pooled features (n, feature_dim) of the last forward.
 const float *resnet_features(const resnet *m);
-// After a RESNET_TRAIN or RESNET_EVAL_GRAD forward: gout (n, output_dim) = d loss / d output.
-// Writes (overwrites) every trainable gradient in resnet_params(m)->grad.
+// After a RESNET_TRAIN or RESNET_EVAL_GRAD forward (not after a no-grad one): gout (n, output_dim)
+// = d loss / d output. Writes (overwrites) every trainable gradient in resnet_params(m)->grad.
 int resnet_backward(resnet *m, const float *gout);
 // Called by resnet_backward each time the gradients at [lo, n_trainable) of resnet_params(m)
 // ->grad are final: after the fc, after each block from the last one, and after the stem (lo =
