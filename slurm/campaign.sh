@@ -77,13 +77,14 @@ stage_deps() { stage_field "$1" "$2" 4 | tr ',' ' ' | sed 's/^-$//'; }
 
 # Jobs of STAGE that are not to run (outputs current) but have no .ok state: a run killed between
 # a job's last rename and its state record. Records them done, so that status and the report
-# count them (the stage script would have said "skipped" had it run). TODO: the indexes to run.
-mark_current_done() { # PLAN STAGE TODO
-    local plan=$1 s=$2 todo=" ${3//,/ } " run_dir idx njobs st
+# count them (the stage script would have said "skipped" had it run). TO_RUN: the indexes that
+# will run (comma- or space-separated).
+mark_current_done() { # PLAN STAGE TO_RUN
+    local plan=$1 s=$2 to_run=" ${3//,/ } " run_dir idx njobs st
     run_dir=$(dirname "$plan")
     njobs=$(stage_field "$plan" "$s" 3)
     for ((idx = 0; idx < njobs; idx++)); do
-        [[ "$todo" == *" $idx "* ]] && continue
+        [[ "$to_run" == *" $idx "* ]] && continue
         st="$run_dir/state/${s}_${idx}"
         [ -f "$st.ok" ] && continue
         rm -f "$st.running" "$st.failed"
