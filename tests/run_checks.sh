@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_checks.sh: what `make check` runs after building. Unit tests (CUnit), the same under
-# ASan+UBSan, then every integration and parity script. Prints one line per suite and a final
-# "N passed, N failed"; exits non-zero on any failure.
+# ASan+UBSan, then every integration and parity script. Prints one line per suite (its counts,
+# then its time) and a final "N passed, N failed"; exits non-zero on any failure.
 set -u
 O=${O:-build}
 BIN=${BIN:-bin}
@@ -48,10 +48,12 @@ for kind in integration parity; do
     for script in tests/$kind/*.sh; do
         [ -e "$script" ] || continue
         name=$kind/$(basename "$script" .sh)
+        t0=$SECONDS
         SUITE=$name bash "$script" >"$log" 2>&1
         rc=$?
         grep -E '^FAIL|^  ' "$log" | head -n 80
         grep -E '^(SKIP|'"$name"':)' "$log" | tail -n 2
+        echo "$name: $((SECONDS - t0)) s"
         tally "$name" $rc
     done
 done

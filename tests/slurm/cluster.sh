@@ -7,9 +7,11 @@
 #                                      waits until the node is idle; prints `export SLURM_CONF=...`
 #   tests/slurm/cluster.sh stop DIR    stops the three daemons by the pids in their pid files
 # Needs root (SlurmUser=root). Ports: SLURM_TEST_PORT (default 16817) and the next one.
+# SLURM_TEST_CPU_FACTOR (default 1): the node declares that many times its cores, so that short
+# array tasks, whose time is mostly start-up and scheduling, overlap.
 set -u
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
 stop() {
@@ -35,7 +37,9 @@ start)
     dir=$(cd "$dir" && pwd)
     host=$(hostname -s)
     port=${SLURM_TEST_PORT:-16817}
-    cpus=$(nproc)
+    cpus=$(($(nproc) * ${SLURM_TEST_CPU_FACTOR:-1}))
+    overrides="" # slurmd refuses a node that declares more CPUs than it has, unless told
+    [ "${SLURM_TEST_CPU_FACTOR:-1}" != 1 ] && overrides="SlurmdParameters=config_overrides"
     head -c 1024 /dev/urandom >"$dir/munge/munge.key" && chmod 600 "$dir/munge/munge.key"
     chmod 700 "$dir/munge"
     cat >"$dir/slurm.conf" <<CONF
@@ -67,6 +71,7 @@ SchedulerParameters=kill_invalid_depend
 MinJobAge=600
 SlurmctldTimeout=30
 SlurmdTimeout=30
+$overrides
 NodeName=$host CPUs=$cpus RealMemory=8000 State=UNKNOWN
 PartitionName=test Nodes=$host Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
