@@ -33,7 +33,8 @@ int backbone_open(backbone *b, const backbone_args *a) {
         resnet_init_random(b->net, a->seed);
     } else {
         const char *prefix;
-        if ((rc = nn_checkpoint_load(resnet_params(b->net), a->model, NULL, 1, &prefix))) {
+        if ((rc = nn_checkpoint_load(resnet_params(b->net), a->model, NULL, NN_LOAD_IGNORE_HEAD,
+                                     &prefix))) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", inv_errmsg());
             backbone_close(b);

@@ -84,7 +84,9 @@ static int features_main(const features_args *a) {
         resnet_init_random(m, a->seed);
     } else {
         const char *prefix;
-        if ((rc = nn_checkpoint_load(resnet_params(m), a->model, NULL, 1, &prefix))) goto done;
+        if ((rc = nn_checkpoint_load(resnet_params(m), a->model, NULL, NN_LOAD_IGNORE_HEAD,
+                                     &prefix)))
+            goto done;
         log_info("loaded %s (prefix '%s')", a->model, prefix);
     }
     int d = resnet_feature_dim(m);

@@ -97,7 +97,8 @@ static int get(const st_file *f, const char *name, st_dtype dtype, int ndim, con
     return INV_OK;
 }
 
-static int get_params(const st_file *f, nn_params *p, const char *prefix) {
+// The MLP head's tensors (its fc.0 / fc.2 under the prefix, beside the backbone's).
+static int get_head(const st_file *f, nn_params *p, const char *prefix) {
     char name[2 * NN_PARAM_NAME_MAX];
     for (int i = 0; i < p->count; i++) {
         const nn_param_info *t = &p->info[i];
@@ -129,6 +130,10 @@ static int meta_int(const st_file *f, const char *key, int64_t *v) {
     return cli_parse_int64(s, key, v);
 }
 
+// The backbones load strictly (exact dtypes, every tensor present, none unexpected); the MoCo
+// backbones have no fc of their own: encoder_q.fc.* is the MLP head, read by get_head.
+enum { EXACT_NO_FC = NN_LOAD_EXACT | NN_LOAD_IGNORE_HEAD };
+
 static int load(train_model *m, st_file *f, int force, train_pos *pos) {
     int64_t e, s, g;
     INV_TRY(meta_int(f, "epoch", &e));
@@ -157,12 +162,12 @@ static int load(train_model *m, st_file *f, int force, train_pos *pos) {
         if (m->queue_ptr < 0 || m->queue_ptr >= m->o->queue || m->queue_ptr % m->o->batch)
             return inv_fail(INV_EFORMAT, "%s: queue_ptr %lld is not a batch position in K %d",
                             f->path, (long long)m->queue_ptr, m->o->queue);
-        INV_TRY(get_params(f, resnet_params(m->q), "encoder_q."));
-        INV_TRY(get_params(f, &m->hq.params, "encoder_q."));
-        INV_TRY(get_params(f, resnet_params(m->k), "encoder_k."));
-        INV_TRY(get_params(f, &m->hk.params, "encoder_k."));
+        INV_TRY(nn_checkpoint_load_file(resnet_params(m->q), f, "encoder_q.", EXACT_NO_FC, NULL));
+        INV_TRY(get_head(f, &m->hq.params, "encoder_q."));
+        INV_TRY(nn_checkpoint_load_file(resnet_params(m->k), f, "encoder_k.", EXACT_NO_FC, NULL));
+        INV_TRY(get_head(f, &m->hk.params, "encoder_k."));
     } else {
-        INV_TRY(get_params(f, resnet_params(m->q), ""));
+        INV_TRY(nn_checkpoint_load_file(resnet_params(m->q), f, "", NN_LOAD_EXACT, NULL));
     }
     int has = st_find(f, m->k ? "optimizer.momentum_buffer.encoder_q.conv1.weight"
                               : "optimizer.momentum_buffer.conv1.weight") != NULL;

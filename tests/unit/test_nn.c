@@ -552,7 +552,7 @@ static void test_checkpoint_roundtrip(void) {
     resnet_config cb = cfg;
     cb.num_classes = 0;
     CU_ASSERT_EQUAL_FATAL(resnet_create(&c, &cb, ref_be), 0);
-    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), path, NULL, 1, NULL), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), path, NULL, NN_LOAD_IGNORE_HEAD, NULL), 0);
     CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), path, NULL, 0, NULL), INV_EFORMAT);
     CU_ASSERT(strstr(inv_errmsg(), "unexpected: fc.weight") != NULL);
     // under a MoCo prefix
@@ -563,8 +563,27 @@ static void test_checkpoint_roundtrip(void) {
     const char *mpath = test_path("moco.safetensors");
     CU_ASSERT_EQUAL(st_writer_write(w, mpath), 0);
     st_writer_free(w);
-    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), mpath, NULL, 1, &prefix), 0);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(resnet_params(c), mpath, NULL, NN_LOAD_IGNORE_HEAD, &prefix),
+                    0);
     CU_ASSERT_STRING_EQUAL(prefix, "encoder_q.");
+    // counts stored as I32: converted by default, refused by NN_LOAD_EXACT (a resume)
+    CU_ASSERT_EQUAL_FATAL(st_writer_new(&w), 0);
+    const int32_t count32 = 7;
+    for (int i = 0; i < pa->count; i++) {
+        const nn_param_info *t = &pa->info[i];
+        int rc = t->kind == PARAM_COUNT
+                     ? st_writer_add(w, t->name, ST_I32, 0, NULL, &count32)
+                     : st_writer_add(w, t->name, ST_F32, t->ndim, t->shape, params_data(pa, i));
+        CU_ASSERT_EQUAL(rc, 0);
+    }
+    const char *ipath = test_path("count32.safetensors");
+    CU_ASSERT_EQUAL(st_writer_write(w, ipath), 0);
+    st_writer_free(w);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(pb, ipath, NULL, NN_LOAD_EXACT, NULL), INV_EFORMAT);
+    CU_ASSERT(strstr(inv_errmsg(), "num_batches_tracked (I32") != NULL);
+    CU_ASSERT_EQUAL(*params_count(pb, params_find(pb, "layer2.1.bn1.num_batches_tracked")), 12345);
+    CU_ASSERT_EQUAL(nn_checkpoint_load(pb, ipath, NULL, 0, NULL), 0);
+    CU_ASSERT_EQUAL(*params_count(pb, params_find(pb, "layer2.1.bn1.num_batches_tracked")), 7);
     // truncated and garbage files fail with the file's name
     size_t size;
     unsigned char *bytes = test_read_file(path, &size);

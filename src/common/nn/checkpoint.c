@@ -62,7 +62,7 @@ static int shape_matches(const nn_param_info *t, const st_tensor *s) {
     return 1;
 }
 
-int nn_checkpoint_load_file(nn_params *p, const st_file *f, const char *prefix, int ignore_head,
+int nn_checkpoint_load_file(nn_params *p, const st_file *f, const char *prefix, unsigned flags,
                             const char **used_prefix) {
     static const char *candidates[] = {"", "module.encoder_q.", "encoder_q.", "module."};
     char name[2 * NN_PARAM_NAME_MAX];
@@ -93,10 +93,14 @@ int nn_checkpoint_load_file(nn_params *p, const st_file *f, const char *prefix, 
             note(&missing, name);
             continue;
         }
-        int dtype_ok = t->kind == PARAM_COUNT
-                           ? (s->dtype == ST_I64 || s->dtype == ST_I32 || s->dtype == ST_F32)
-                           : (s->dtype == ST_F32 || s->dtype == ST_F16 || s->dtype == ST_BF16 ||
-                              s->dtype == ST_F64);
+        int dtype_ok;
+        if (flags & NN_LOAD_EXACT)
+            dtype_ok = s->dtype == (t->kind == PARAM_COUNT ? ST_I64 : ST_F32);
+        else if (t->kind == PARAM_COUNT)
+            dtype_ok = s->dtype == ST_I64 || s->dtype == ST_I32 || s->dtype == ST_F32;
+        else
+            dtype_ok = s->dtype == ST_F32 || s->dtype == ST_F16 || s->dtype == ST_BF16 ||
+                       s->dtype == ST_F64;
         if (!shape_matches(t, s) || !dtype_ok) {
             char buf[4 * NN_PARAM_NAME_MAX], have[64], want[64];
             shape_str(s->shape, s->ndim, have, sizeof have);
@@ -114,7 +118,7 @@ int nn_checkpoint_load_file(nn_params *p, const st_file *f, const char *prefix, 
         if (plen == 0 && strchr(full, '.') == NULL) continue;
         const char *local = full + plen;
         if (params_find(p, local) >= 0) continue;
-        if (ignore_head && !has_head && strncmp(local, "fc.", 3) == 0) continue;
+        if ((flags & NN_LOAD_IGNORE_HEAD) && !has_head && strncmp(local, "fc.", 3) == 0) continue;
         if (plen == 0 && (strncmp(local, "conv1", 5) != 0 && strncmp(local, "bn1", 3) != 0 &&
                           strncmp(local, "layer", 5) != 0 && strncmp(local, "fc.", 3) != 0))
             continue;
@@ -157,11 +161,11 @@ int nn_checkpoint_load_file(nn_params *p, const st_file *f, const char *prefix, 
     return INV_OK;
 }
 
-int nn_checkpoint_load(nn_params *p, const char *path, const char *prefix, int ignore_head,
+int nn_checkpoint_load(nn_params *p, const char *path, const char *prefix, unsigned flags,
                        const char **used_prefix) {
     st_file f;
     INV_TRY(st_open(&f, path));
-    int rc = nn_checkpoint_load_file(p, &f, prefix, ignore_head, used_prefix);
+    int rc = nn_checkpoint_load_file(p, &f, prefix, flags, used_prefix);
     st_close(&f);
     return rc;
 }
