@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/mpi_util.h"
 
+#include <cblas.h> // OpenBLAS's: also openblas_set_num_threads
 #include <malloc.h>
 #include <mpi.h>
 #include <stdarg.h>
@@ -52,6 +53,10 @@ int program_apply_common(const cli_common *common) {
 #ifdef _OPENMP
     omp_set_num_threads(threads);
 #endif
+    // OpenBLAS (the pthread build) runs its own thread pool, by default one thread per core
+    // whatever --threads says: with several ranks per node, or beside the OpenMP threads, its
+    // threads oversubscribe the cores and spin after each call.
+    openblas_set_num_threads(threads);
     return threads;
 }
 
