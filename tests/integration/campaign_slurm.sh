@@ -17,7 +17,10 @@ if [ "$(id -u)" != 0 ] || ! command -v sbatch >/dev/null || ! [ -x /usr/sbin/slu
 fi
 CL=$T/cluster
 export SLURM_TEST_PORT=$((20000 + ($$ % 500) * 2))
-cleanup() { bash "$ROOT/tests/slurm/cluster.sh" stop "$CL"; rm -rf "$T"; }
+cleanup() {
+    bash "$ROOT/tests/slurm/cluster.sh" stop "$CL"
+    [ -n "${INVAR_KEEP_TEST_FILES:-}" ] || rm -rf "$T"
+}
 trap cleanup EXIT
 ok "cluster starts" bash "$ROOT/tests/slurm/cluster.sh" start "$CL"
 export SLURM_CONF=$CL/slurm.conf

@@ -35,7 +35,10 @@ if [ $slurm = 1 ]; then
     export SLURM_TEST_PORT=$((21000 + ($$ % 500) * 2)) SLURM_TEST_CPU_FACTOR=4
     export OMPI_MCA_mpi_yield_when_idle=1
     printf '[slurm train]\nextra = --exclusive\n' >>"$T/a.ini"
-    cleanup() { bash "$ROOT/tests/slurm/cluster.sh" stop "$CL"; rm -rf "$T"; }
+    cleanup() {
+        bash "$ROOT/tests/slurm/cluster.sh" stop "$CL"
+        [ -n "${INVAR_KEEP_TEST_FILES:-}" ] || rm -rf "$T"
+    }
     trap cleanup EXIT
     ok "cluster starts" bash "$ROOT/tests/slurm/cluster.sh" start "$CL"
     [ "$FAILED" = 0 ] || { summary; exit 1; }
