@@ -14,7 +14,6 @@ invar side: invar-train --data SHARD.nc --arch resnet18 --stem small with the sa
 then the per-epoch means of log.nc's loss and acc1 grouped by its epoch variable.
 """
 import argparse
-import math
 import os
 import sys
 import time
@@ -44,24 +43,21 @@ def main():
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
+    a.lr, a.m, a.T = 0.03, a.moco_m, 0.2
     torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    model = ref.MoCo("resnet18", a.width, True, a.dim, a.queue)
-    model.train()
-    opt = torch.optim.SGD(model.encoder_q.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
+    model, opt = tt.moco_model(a)  # seeded; SGD lr 0.03, momentum 0.9, wd 1e-4
     data = tt.ShardPairs(a.data, tt.policy(a.policy, a.size))
     loader = torch.utils.data.DataLoader(data, batch_size=a.batch, shuffle=True,
                                          num_workers=a.workers, drop_last=True,
                                          persistent_workers=a.workers > 0)
     t0 = time.time()
     for epoch in range(a.epochs):
-        lr = 0.03 * 0.5 * (1 + math.cos(math.pi * epoch / a.epochs))
+        lr = ref.lr_at(a, epoch)
         for g in opt.param_groups:
             g["lr"] = lr
         losses, top1 = [], []
         for im_q, im_k in loader:
-            idx = torch.randperm(im_q.shape[0])  # the shuffle of one BN group
-            loss, acc1, _ = ref.moco_step(model, opt, im_q, im_k, idx, 1, a.moco_m, 0.2)
+            loss, acc1, _ = tt.step(model, opt, im_q, im_k, a)  # one BN group, shuffled
             losses.append(float(loss))
             top1.append(float(acc1))
         print(f"epoch {epoch} lr {lr:.5f} loss {np.mean(losses):.4f} top1 {np.mean(top1):.2f} "
