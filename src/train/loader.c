@@ -35,6 +35,7 @@ struct loader {
     int state[NSLOTS]; // 0 free, 1 ready, 2 in use
     int next_fill, next_take;
     int stop, done;
+    int sync; // --workers 0: batches are built in loader_next, by the caller's thread and team
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -108,6 +109,13 @@ static int fill(loader *L, train_batch *bt) {
     return rc;
 }
 
+// Moves the fill position past the batch just built (the caller holds the mutex, or sync).
+static void advance(loader *L) {
+    L->next_fill = (L->next_fill + 1) % NSLOTS;
+    L->global++;
+    if (++L->step == L->spe) L->step = 0, L->epoch++;
+}
+
 static void *run(void *arg) {
     loader *L = arg;
     omp_set_num_threads(L->o->workers); // this thread's teams only
@@ -127,9 +135,7 @@ static void *run(void *arg) {
         if (bt->rc) snprintf(bt->err, sizeof bt->err, "%s", inv_errmsg());
         pthread_mutex_lock(&L->mu);
         L->state[s] = 1;
-        L->next_fill = (s + 1) % NSLOTS;
-        L->global++;
-        if (++L->step == L->spe) L->step = 0, L->epoch++;
+        advance(L);
         if (bt->rc) L->stop = 1;
         pthread_cond_broadcast(&L->cv);
         pthread_mutex_unlock(&L->mu);
@@ -165,6 +171,11 @@ int loader_create(loader **out, dataset *d, const train_opts *o, int64_t steps_p
         loader_free(L);
         return inv_fail(INV_ENOMEM, "loader: out of memory for two batches of %d views", rr);
     }
+    if (o->workers == 0) {
+        L->sync = 1;
+        *out = L;
+        return INV_OK;
+    }
     pthread_mutex_init(&L->mu, NULL);
     pthread_cond_init(&L->cv, NULL);
     if (pthread_create(&L->thread, NULL, run, L) != 0) {
@@ -180,6 +191,18 @@ int loader_create(loader **out, dataset *d, const train_opts *o, int64_t steps_p
 
 train_batch *loader_next(loader *L, double *wait_s) {
     double t0 = time_now();
+    if (L->sync) { // build the batch now: the step waits for all of it
+        if (L->done || L->global >= L->end_global) {
+            *wait_s = 0;
+            return NULL;
+        }
+        train_batch *bt = &L->slot[L->next_fill];
+        bt->rc = fill(L, bt);
+        if (bt->rc) snprintf(bt->err, sizeof bt->err, "%s", inv_errmsg()), L->done = 1;
+        advance(L);
+        *wait_s = time_now() - t0;
+        return bt;
+    }
     pthread_mutex_lock(&L->mu);
     int s = L->next_take;
     while (L->state[s] != 1 && !L->done) pthread_cond_wait(&L->cv, &L->mu);
@@ -195,6 +218,7 @@ train_batch *loader_next(loader *L, double *wait_s) {
 }
 
 void loader_release(loader *L, train_batch *bt) {
+    if (L->sync) return;
     pthread_mutex_lock(&L->mu);
     L->state[bt - L->slot] = 0;
     pthread_cond_broadcast(&L->cv);

@@ -5,7 +5,8 @@
 // permutation idx_shuffle (shuffle-BN) is keyed by (seed, epoch, step) (RNG_PURPOSE_BN_SHUFFLE).
 // Each rank builds the views it needs itself: query views (view 0) of its rows and key views
 // (view 1) of its rows of the shuffled key batch, so no image travels between ranks. A thread
-// decodes + augments the next batch (with --workers OpenMP threads) while a step computes.
+// decodes + augments the next batch (with --workers OpenMP threads) while a step computes;
+// with --workers 0 there is no thread: loader_next builds the batch, with the caller's team.
 #ifndef INVAR_TRAIN_LOADER_H
 #define INVAR_TRAIN_LOADER_H
 

@@ -324,10 +324,11 @@ int main(int argc, char **argv) {
     }
     if (steps_run > 0)
         log_info("%lld steps in %.1f s: step %.3f s compute (allreduce %.3f s), loader %.3f s "
-                 "per batch on its own thread(s) (%.0f%% of a step), waited %.3f s per step "
+                 "per batch %s (%.0f%% of a step), waited %.3f s per step "
                  "(%.1f%%)",
                  (long long)steps_run, time_now() - t_run, sum_step / steps_run,
                  sum_allreduce / steps_run, sum_load / steps_run,
+                 o.workers ? "on its own thread(s)" : "before each step",
                  100.0 * sum_load / (sum_step > 0 ? sum_step : 1), sum_wait / steps_run,
                  100.0 * sum_wait / (sum_step + sum_wait > 0 ? sum_step + sum_wait : 1));
     if (steps_run > 1) // with one compute thread, what a step costs whatever else the machine runs

@@ -108,7 +108,9 @@ void train_opts_parse(train_opts *o, int argc, char **argv) {
         {"classes", 0, OPT_INT, &o->classes, "C",
          "supervised: number of classes (0: 1 + the largest label)", 0, 1 << 24, 0},
         {"workers", 0, OPT_INT, &o->workers, "N",
-         "loader threads decoding and augmenting the next batch during a step", 1, 256, 0},
+         "loader threads decoding and augmenting the next batch during a step (0: build each batch "
+         "before its step, with the --threads team, nothing running beside the step)",
+         0, 256, 0},
         {"save-every", 0, OPT_INT, &o->save_every, "N", "checkpoint every N epochs", 1, 1 << 24, 0},
         {"keep-epochs", 0, OPT_STRING, &keep, "LIST",
          "epoch checkpoints kept (0,1,2,5,10,... or all); others are removed once a newer one is "

@@ -3,7 +3,9 @@
 # train_torch.py, torch CPU: the same model, batch, K, threads, in the same run), ResNet-18
 # small stem, batch 128, K 4096, width 0.25 and 0.5, 32 and 64 px, 1 and 2 threads:
 #   step: pairs/s of the training step alone, both sides on the same pre-made views (invar's
-#         views.nc; invar's step_s in log.nc excludes the loader) -- goal >= 1.5x;
+#         views.nc); invar runs with --workers 0, so each batch is built before its step and
+#         nothing runs beside the step, as in the PyTorch step loop; invar's step_s in log.nc
+#         excludes the batch building -- goal >= 1.5x;
 #   loop: the whole loop with each side's loader and augmentation (invar: its loader thread;
 #         PyTorch: a torchvision DataLoader with the same policy and workers) -- goal >= 2x.
 # Sides alternate, best of ROUNDS; peak resident memory of both; the load average is printed.
@@ -30,9 +32,9 @@ PY
 invar_run() { # mode width size threads -> "pairs_per_s peak_mb"
     local out=$T/run_$1_$2_$3_$4 extra=""
     rm -rf "$out"
-    [ "$1" = step ] && extra="--save-views 1"
+    [ "$1" = step ] && extra="--save-views 1 --workers 0" || extra="--workers $4"
     $BIN/invar-train --data "$SHARD" --arch resnet18 --stem small --width $2 --size $3 --batch 128 \
-        --queue 4096 --epochs 1 --max-steps $STEPS --threads $4 --workers $4 $extra --out "$out" \
+        --queue 4096 --epochs 1 --max-steps $STEPS --threads $4 $extra --out "$out" \
         2>"$out.err" >/dev/null || { cat "$out.err"; return 1; }
     echo "$($PYTHON "$T/rate.py" "$out/log.nc" $1) $(sed -n 's/.*peak resident memory \([0-9.]*\) MB.*/\1/p' "$out.err")"
 }

@@ -61,9 +61,13 @@ ok "uninterrupted run, 3 epochs, --keep-epochs 0" $TRAIN $R --keep-epochs 0 --ou
 ok "--keep-epochs 0: epochs 0 and 2 (the newest) kept, 1 removed" bash -c "cd '$T/full' && \
     [ -f checkpoint_0000.safetensors ] && [ ! -e checkpoint_0001.safetensors ] && \
     [ \"\$(readlink checkpoint_last.safetensors)\" = checkpoint_0002.safetensors ]"
+ok "--workers 0 (each batch built before its step, no loader thread)" \
+    $TRAIN $R --keep-epochs 0 --workers 0 --out "$T/w0"
+ok "--workers 0: bit-identical to the loader thread's run" \
+    cmp "$T/full/checkpoint_last.safetensors" "$T/w0/checkpoint_last.safetensors"
 ok "stopped by --max-steps 5" $TRAIN $R --max-steps 5 --out "$T/ms"
 ok "--max-steps leaves a mid-epoch checkpoint" test -e "$T/ms/checkpoint_step00000005.safetensors"
-ok "continued with --resume auto" $TRAIN $R --resume auto --out "$T/ms"
+ok "continued with --resume auto (and --workers 0)" $TRAIN $R --resume auto --workers 0 --out "$T/ms"
 ok "--max-steps + resume: bit-identical to the uninterrupted run" \
     cmp "$T/full/checkpoint_last.safetensors" "$T/ms/checkpoint_last.safetensors"
 ok "invar-measure features loads backbone.safetensors" $BIN/invar-measure features --model "$T/full/backbone.safetensors" \
