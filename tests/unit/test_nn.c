@@ -147,6 +147,13 @@ static void test_conv_backends_agree(void) {
     check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0); // blocked layout in the cpu backend
     check_conv_case(2, 64, 5, 5, 32, 1, 2, 0, 0, 0);
     check_conv_case(1, 16, 1, 1, 48, 3, 1, 1, 0, 0);
+    // the direct 3x3 stride-1 forward for small images (conv_direct.c, with AVX2): odd block
+    // counts, rows shorter than its tiles, images of 1 and 2 rows, batch 1, bias + ReLU
+    check_conv_case(3, 16, 4, 3, 24, 3, 1, 1, 0, 0);
+    check_conv_case(5, 8, 2, 4, 40, 3, 1, 1, 0, 0);
+    check_conv_case(1, 8, 1, 1, 8, 3, 1, 1, 1, 1);
+    check_conv_case(2, 24, 4, 4, 16, 3, 1, 1, 1, 1);
+    check_conv_case(1, 64, 4, 4, 64, 3, 1, 1, 0, 0);
 }
 
 static void test_conv_finite_differences(void) {

@@ -8,6 +8,8 @@
 
 #ifdef INVAR_HAVE_DNNL
 
+#include "nn/conv_direct.h"
+
 #include "core/error.h"
 #include "core/tensor.h"
 
@@ -54,6 +56,7 @@ typedef struct {
     // after each execution and allocated, page-faulted and zeroed again at the next one.
     void *scratch;
     size_t scratch_size;
+    conv_direct_ws direct; // small-image 3x3 stride-1 forward (conv_direct.h)
 } dnnl_state;
 
 #define DNNL_TRY(call)                                                                             \
@@ -308,6 +311,7 @@ static int execute(dnnl_state *s, conv_entry *e, void *ptr[NSLOT], void *bias) {
 static int dnnl_conv_forward(nn_backend *be, const nn_conv_geom *g, const float *x, const float *w,
                              const float *b, int relu, float *y) {
     dnnl_state *s = be->state;
+    if (conv_direct_fits(g, s->block)) return conv_direct_forward(&s->direct, g, x, w, b, relu, y);
     conv_entry *e;
     INV_TRY(lookup(s, OP_FWD, g, b != NULL, relu, &e));
     void *ptr[NSLOT] = {(void *)x, (void *)w, y};
@@ -348,6 +352,7 @@ static void dnnl_destroy(nn_backend *be) {
         for (int i = 0; i < NSLOT; i++) inv_aligned_free(s->ws[i]);
         inv_aligned_free(s->acc);
         inv_aligned_free(s->scratch);
+        conv_direct_ws_free(&s->direct);
         if (s->stream) dnnl_stream_destroy(s->stream);
         if (s->engine) dnnl_engine_destroy(s->engine);
         void (*plain)(nn_backend *) = s->plain_destroy;
