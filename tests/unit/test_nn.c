@@ -145,6 +145,7 @@ static void test_conv_backends_agree(void) {
     check_conv_case(2, 16, 8, 8, 24, 1, 2, 0, 0, 0);  // strided 1x1 (downsample)
     check_conv_case(2, 9, 6, 5, 11, 3, 2, 1, 1, 1);
     check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0); // blocked layout in the cpu backend
+    check_conv_case(2, 16, 9, 13, 24, 3, 1, 1, 0, 0); // forward as backward data, not square
     check_conv_case(2, 64, 5, 5, 32, 1, 2, 0, 0, 0);
     check_conv_case(1, 16, 1, 1, 48, 3, 1, 1, 0, 0);
     // the direct 3x3 stride-1 forward for small images (conv_direct.c, with AVX2): odd block
