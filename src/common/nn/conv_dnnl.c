@@ -4,6 +4,8 @@
 // and from them in shared workspaces. Primitives and reorders are cached per (operation, geometry,
 // bias, ReLU). Activations use the backend's channel-blocked layout where the channel count allows,
 // which is the layout the kernels want, so in practice only weights and the network input reorder.
+// Two 3x3 stride-1 forwards take other routes that are faster here: images up to 4x4 the direct
+// kernel of conv_direct.c, larger training forwards oneDNN's backward-data primitive.
 #include "nn/conv_dnnl.h"
 
 #ifdef INVAR_HAVE_DNNL
@@ -414,8 +416,8 @@ int conv_dnnl_attach(nn_backend *be) {
                                                                                            : 1;
     const char *env = getenv("INVAR_DNNL_BLOCK"); // 1: plain NCHW activations (comparisons)
     if (env && (atoi(env) == 1 || atoi(env) == 8 || atoi(env) == 16)) s->block = atoi(env);
-    env =
-        getenv("INVAR_CONV_FWD_AS_BWD"); // 0: every forward through oneDNN's forward (comparisons)
+    // INVAR_CONV_FWD_AS_BWD=0: every forward through oneDNN's forward primitive (comparisons)
+    env = getenv("INVAR_CONV_FWD_AS_BWD");
     s->fwd_as_bwd = !(env && strcmp(env, "0") == 0);
     be->act_block = s->block;
     s->plain_destroy = be->destroy;
