@@ -20,6 +20,15 @@ void inv_aligned_free(void *p) {
     free(p);
 }
 
+int inv_aligned_grow(void **buf, size_t *size, size_t need, const char *what) {
+    if (*size >= need) return INV_OK;
+    inv_aligned_free(*buf);
+    *buf = inv_aligned_alloc(need);
+    *size = *buf ? need : 0;
+    INV_CHECK_ALLOC(*buf, need, what);
+    return INV_OK;
+}
+
 int inv_mul_size(size_t a, size_t b, size_t *out) {
     if (a != 0 && b > SIZE_MAX / a) return INV_ERANGE;
     *out = a * b;

@@ -11,6 +11,9 @@ enum { TENSOR_MAX_DIMS = 8, INV_ALIGN = 64 };
 // 64-byte aligned, zero-initialised memory; NULL on failure (size 0 gives a valid pointer).
 void *inv_aligned_alloc(size_t nbytes);
 void inv_aligned_free(void *p);
+// A reusable aligned buffer: when *size < need, *buf is freed and replaced by a fresh one of
+// `need` bytes (contents not kept); INV_ENOMEM naming `what` on failure (*buf NULL, *size 0).
+int inv_aligned_grow(void **buf, size_t *size, size_t need, const char *what);
 // Checked products: 0 and INV_ERANGE on size_t overflow.
 int inv_mul_size(size_t a, size_t b, size_t *out);
 

@@ -1,7 +1,7 @@
 // conv_direct.c: the direct 3x3 / stride 1 / pad 1 forward convolution on nChw8c activations with
 // AVX2 + FMA intrinsics (see conv_direct.h). Each image is first copied into a zero-padded
 // per-thread buffer (C/8, h+2, w+2, 8), so the inner loops have no bounds checks; an output tile is
-// T consecutive pixels of one row for one or two blocks of 8 output channels, kept in up to 12
+// T (up to 4) consecutive pixels of one row for one or two blocks of 8 output channels, kept in 8
 // vector registers while the 8 x 9 x cin/8 input taps are accumulated into them (input block,
 // kernel row, kernel column, input lane: oneDNN's order, so the results equal its forward's).
 // Kernel rows that fall in the padding (first and last output row) are skipped: on 4x4 images
@@ -40,15 +40,6 @@ int conv_direct_fits(const nn_conv_geom *g, int block) {
 #endif
 }
 
-static int grow(float **buf, size_t *size, size_t need) {
-    if (*size >= need) return INV_OK;
-    inv_aligned_free(*buf);
-    *buf = inv_aligned_alloc(need);
-    *size = *buf ? need : 0;
-    INV_CHECK_ALLOC(*buf, need, "direct convolution workspace");
-    return INV_OK;
-}
-
 void conv_direct_ws_free(conv_direct_ws *ws) {
     inv_aligned_free(ws->wpack);
     inv_aligned_free(ws->pad);
@@ -75,11 +66,11 @@ static inline __attribute__((always_inline)) DIRECT_TARGET void tile(const direc
                                                                      const int NO, const int T) {
     // every loop over o and t is unrolled (at -O2 too), so acc lives in registers
     // the bias starts the sums, as in oneDNN (so the results are its, to the bit)
-    __m256 acc[2][8];
+    __m256 acc[2][4];
 #pragma GCC unroll 2
     for (int o = 0; o < NO; o++) {
         __m256 start = j->b ? _mm256_loadu_ps(j->b + (ob + o) * 8) : _mm256_setzero_ps();
-#pragma GCC unroll 8
+#pragma GCC unroll 4
         for (int t = 0; t < T; t++) acc[o][t] = start;
     }
     const int wpad = j->w + 2, hpad = j->h + 2;
@@ -95,7 +86,7 @@ static inline __attribute__((always_inline)) DIRECT_TARGET void tile(const direc
                 for (int ic = 0; ic < 8; ic++) {
                     __m256 wa = _mm256_load_ps(wk + ic * 8), wb = wa;
                     if (NO == 2) wb = _mm256_load_ps(wk + wblock + ic * 8);
-#pragma GCC unroll 8
+#pragma GCC unroll 4
                     for (int t = 0; t < T; t++) {
                         __m256 xb = _mm256_broadcast_ss(xk + t * 8 + ic);
                         acc[0][t] = _mm256_fmadd_ps(wa, xb, acc[0][t]);
@@ -107,7 +98,7 @@ static inline __attribute__((always_inline)) DIRECT_TARGET void tile(const direc
     __m256 zero = _mm256_setzero_ps();
 #pragma GCC unroll 2
     for (int o = 0; o < NO; o++) {
-#pragma GCC unroll 8
+#pragma GCC unroll 4
         for (int t = 0; t < T; t++) {
             float *q = y + (((size_t)(ob + o) * j->h + oh) * j->w + ow + t) * 8;
             __m256 v = acc[o][t];
@@ -117,22 +108,23 @@ static inline __attribute__((always_inline)) DIRECT_TARGET void tile(const direc
     }
 }
 
-// One output row of NO blocks: tiles of 6 (two blocks: 12 accumulators) or 8 pixels, then the
-// remainder in 4, 2, 1.
-static DIRECT_TARGET void row2(const direct_job *j, const float *xp, float *y, int ob, int oh) {
+// One output row of NO blocks in tiles of 4 pixels, then 2, 1 (rows are at most
+// CONV_DIRECT_MAX_SIDE = 4 wide); NO is a constant at each call, so each tile size compiles to
+// its own register-resident code.
+static inline __attribute__((always_inline)) DIRECT_TARGET void
+row_tiles(const direct_job *j, const float *xp, float *y, int ob, int oh, const int NO) {
     int ow = 0;
-    for (; ow + 6 <= j->w; ow += 6) tile(j, xp, y, ob, oh, ow, 2, 6);
-    for (; ow + 4 <= j->w; ow += 4) tile(j, xp, y, ob, oh, ow, 2, 4);
-    for (; ow + 2 <= j->w; ow += 2) tile(j, xp, y, ob, oh, ow, 2, 2);
-    for (; ow < j->w; ow++) tile(j, xp, y, ob, oh, ow, 2, 1);
+    for (; ow + 4 <= j->w; ow += 4) tile(j, xp, y, ob, oh, ow, NO, 4);
+    for (; ow + 2 <= j->w; ow += 2) tile(j, xp, y, ob, oh, ow, NO, 2);
+    for (; ow < j->w; ow++) tile(j, xp, y, ob, oh, ow, NO, 1);
 }
 
-static DIRECT_TARGET void row1(const direct_job *j, const float *xp, float *y, int ob, int oh) {
-    int ow = 0;
-    for (; ow + 8 <= j->w; ow += 8) tile(j, xp, y, ob, oh, ow, 1, 8);
-    for (; ow + 4 <= j->w; ow += 4) tile(j, xp, y, ob, oh, ow, 1, 4);
-    for (; ow + 2 <= j->w; ow += 2) tile(j, xp, y, ob, oh, ow, 1, 2);
-    for (; ow < j->w; ow++) tile(j, xp, y, ob, oh, ow, 1, 1);
+// Output blocks ob, ob+1 of row oh, or ob alone when it is the last.
+static DIRECT_TARGET void row(const direct_job *j, const float *xp, float *y, int ob, int oh) {
+    if (ob + 1 < j->cob)
+        row_tiles(j, xp, y, ob, oh, 2);
+    else
+        row_tiles(j, xp, y, ob, oh, 1);
 }
 
 // x (cib, h, w, 8) into xp (cib, h+2, w+2, 8) with a zero border.
@@ -168,12 +160,7 @@ static void run_job(const direct_job *j, const float *x, float *y, float *pad, s
             int ob = (int)(it % groups) * 2;
             if (img != have) pad_image(j, x + img * xstride, xp), have = img;
             float *yi = y + img * ystride;
-            for (int oh = 0; oh < j->h; oh++) {
-                if (ob + 1 < j->cob)
-                    row2(j, xp, yi, ob, oh);
-                else
-                    row1(j, xp, yi, ob, oh);
-            }
+            for (int oh = 0; oh < j->h; oh++) row(j, xp, yi, ob, oh);
         }
     }
 }
@@ -202,8 +189,11 @@ int conv_direct_forward(conv_direct_ws *ws, const nn_conv_geom *g, const float *
                     .relu = relu};
     size_t pad_floats = (size_t)j.cib * (g->h + 2) * (g->w + 2) * 8;
     pad_floats = (pad_floats + 15) & ~(size_t)15; // each thread's image on its own 64 bytes
-    INV_TRY(grow(&ws->wpack, &ws->wpack_size, sizeof(float) * (size_t)g->cout * g->cin * 9));
-    INV_TRY(grow(&ws->pad, &ws->pad_size, sizeof(float) * pad_floats * omp_get_max_threads()));
+    const char *what = "direct convolution workspace";
+    INV_TRY(inv_aligned_grow(&ws->wpack, &ws->wpack_size,
+                             sizeof(float) * (size_t)g->cout * g->cin * 9, what));
+    INV_TRY(inv_aligned_grow(&ws->pad, &ws->pad_size,
+                             sizeof(float) * pad_floats * omp_get_max_threads(), what));
     pack_weights(w, g->cout, g->cin, ws->wpack);
     j.wp = ws->wpack;
     run_job(&j, x, y, ws->pad, pad_floats);

@@ -15,10 +15,10 @@
 
 // Workspace kept between calls: packed weights and one padded input image per thread.
 typedef struct {
-    float *wpack;
+    void *wpack;       // float
     size_t wpack_size; // bytes
-    float *pad;
-    size_t pad_size; // bytes
+    void *pad;         // float
+    size_t pad_size;   // bytes
 } conv_direct_ws;
 
 // Whether the direct kernel handles g with activations blocked by `block` on this CPU (AVX2 and

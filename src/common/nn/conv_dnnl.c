@@ -60,7 +60,7 @@ typedef struct {
     size_t scratch_size;
     conv_direct_ws direct; // small-image 3x3 stride-1 forward (conv_direct.h)
     int fwd_as_bwd;        // training forwards of 3x3 stride-1 convs through backward data
-    float *wflip;          // their flipped, transposed weights
+    void *wflip;           // their flipped, transposed weights (float)
     size_t wflip_size;
 } dnnl_state;
 
@@ -77,12 +77,7 @@ static int same_geom(const nn_conv_geom *a, const nn_conv_geom *b) {
 }
 
 static int grow(void **buf, size_t *size, size_t need) {
-    if (*size >= need) return INV_OK;
-    inv_aligned_free(*buf);
-    *buf = inv_aligned_alloc(need);
-    *size = *buf ? need : 0;
-    INV_CHECK_ALLOC(*buf, need, "oneDNN workspace");
-    return INV_OK;
+    return inv_aligned_grow(buf, size, need, "oneDNN workspace");
 }
 
 static int init_slot(dnnl_state *s, conv_slot *sl, int arg, int out, const dnnl_memory_desc_t *user,
@@ -329,7 +324,7 @@ static int forward_as_backward_data(dnnl_state *s, const nn_conv_geom *g, const 
     nn_conv_geom gt = *g; // the transposed convolution: cout -> cin channels
     gt.cin = g->cout, gt.cout = g->cin;
     size_t nw = (size_t)g->cout * g->cin * 9;
-    INV_TRY(grow((void **)&s->wflip, &s->wflip_size, sizeof(float) * nw));
+    INV_TRY(grow(&s->wflip, &s->wflip_size, sizeof(float) * nw));
     float *wt = s->wflip;
     const int ci = g->cin, co = g->cout;
 #pragma omp parallel for schedule(static)
