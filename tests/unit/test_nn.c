@@ -144,7 +144,7 @@ static void test_conv_backends_agree(void) {
     check_conv_case(3, 6, 11, 11, 10, 7, 2, 3, 0, 0); // stem-like, odd size
     check_conv_case(2, 16, 8, 8, 24, 1, 2, 0, 0, 0);  // strided 1x1 (downsample)
     check_conv_case(2, 9, 6, 5, 11, 3, 2, 1, 1, 1);
-    check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0); // blocked layout in the cpu backend
+    check_conv_case(4, 32, 7, 7, 64, 3, 1, 1, 0, 0);  // blocked layout in the cpu backend
     check_conv_case(2, 16, 9, 13, 24, 3, 1, 1, 0, 0); // forward as backward data, not square
     check_conv_case(2, 64, 5, 5, 32, 1, 2, 0, 0, 0);
     check_conv_case(1, 16, 1, 1, 48, 3, 1, 1, 0, 0);
@@ -155,6 +155,12 @@ static void test_conv_backends_agree(void) {
     check_conv_case(1, 8, 1, 1, 8, 3, 1, 1, 1, 1);
     check_conv_case(2, 24, 4, 4, 16, 3, 1, 1, 1, 1);
     check_conv_case(1, 64, 4, 4, 64, 3, 1, 1, 0, 0);
+    // oneDNN's Winograd kernels (AVX-512 hosts; direct elsewhere): all three passes from 64
+    // channels, forward and backward data from 32; not square, cin != cout, the 4x4 minimum
+    check_conv_case(3, 64, 13, 11, 64, 3, 1, 1, 0, 0);
+    check_conv_case(2, 48, 6, 5, 32, 3, 1, 1, 0, 0);
+    check_conv_case(2, 96, 4, 4, 64, 3, 1, 1, 0, 0); // (cout <= 64: the BN checks above)
+    check_conv_case(1, 128, 5, 7, 64, 3, 1, 1, 0, 0);
 }
 
 static void test_conv_finite_differences(void) {
@@ -442,7 +448,11 @@ static void test_resnet_backends(void) {
     nn_params *pa = resnet_params(a), *pb = resnet_params(b);
     CU_ASSERT_EQUAL(memcmp(pa->data, pb->data, sizeof(float) * pa->n_trainable), 0);
     int n = 3, h = 13, w = 11; // odd sizes; layer4 is 2x2
-    float *x = randv((int64_t)n * 3 * h * w, 51);
+    // The gradients cross ReLU kinks: a pre-activation within rounding of 0 flips and moves the
+    // gradients below it by ~1%, whichever kernels compute it (seed 54 does so even with direct
+    // convolutions against the reference). These inputs have none near 0, with oneDNN's direct
+    // and Winograd kernels alike (INVAR_CONV_WINOGRAD=0 and 1).
+    float *x = randv((int64_t)n * 3 * h * w, 52);
     const float *oa, *ob;
     CU_ASSERT_EQUAL_FATAL(resnet_forward(a, x, n, h, w, RESNET_TRAIN, &oa), 0);
     CU_ASSERT_EQUAL_FATAL(resnet_forward(b, x, n, h, w, RESNET_TRAIN, &ob), 0);

@@ -5,7 +5,8 @@
 // bias, ReLU). Activations use the backend's channel-blocked layout where the channel count allows,
 // which is the layout the kernels want, so in practice only weights and the network input reorder.
 // Two 3x3 stride-1 forwards take other routes that are faster here: images up to 4x4 the direct
-// kernel of conv_direct.c, larger training forwards oneDNN's backward-data primitive.
+// kernel of conv_direct.c, larger training forwards oneDNN's backward-data primitive. On AVX-512,
+// wider 3x3 stride-1 training passes use oneDNN's Winograd kernels instead (wants_winograd).
 #include "nn/conv_dnnl.h"
 
 #ifdef INVAR_HAVE_DNNL
@@ -35,6 +36,7 @@ typedef struct {
     int op;
     nn_conv_geom g;
     int bias, relu;
+    dnnl_alg_kind_t alg; // dnnl_convolution_direct or dnnl_convolution_winograd
     dnnl_primitive_t prim;
     conv_slot slot[NSLOT];
     int bias_arg; // DNNL_ARG_BIAS / DNNL_ARG_DIFF_BIAS or 0
@@ -60,6 +62,7 @@ typedef struct {
     size_t scratch_size;
     conv_direct_ws direct; // small-image 3x3 stride-1 forward (conv_direct.h)
     int fwd_as_bwd;        // training forwards of 3x3 stride-1 convs through backward data
+    int winograd;          // oneDNN's Winograd kernels where they are faster (AVX-512 only)
     void *wflip;           // their flipped, transposed weights (float)
     size_t wflip_size;
 } dnnl_state;
@@ -129,7 +132,7 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
     // the eval path (folded bias, fused ReLU) is inference; everything else trains
     dnnl_prop_kind_t prop =
         e->op == OP_FWD && (e->bias || e->relu) ? dnnl_forward_inference : dnnl_forward_training;
-    DNNL_TRY(dnnl_convolution_forward_desc_init(&fd, prop, dnnl_convolution_direct, &x_any, &w_any,
+    DNNL_TRY(dnnl_convolution_forward_desc_init(&fd, prop, e->alg, &x_any, &w_any,
                                                 e->bias ? &b_md : NULL, &y_any, strides, pl, pr));
     dnnl_primitive_attr_t attr = NULL;
     DNNL_TRY(dnnl_primitive_attr_create(&attr));
@@ -159,8 +162,8 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
         e->bias_arg = e->bias ? DNNL_ARG_BIAS : 0;
     } else if (e->op == OP_BWD_DATA) {
         dnnl_convolution_desc_t bd_;
-        DNNL_TRY(dnnl_convolution_backward_data_desc_init(&bd_, dnnl_convolution_direct, &x_any,
-                                                          &w_any, &y_any, strides, pl, pr));
+        DNNL_TRY(dnnl_convolution_backward_data_desc_init(&bd_, e->alg, &x_any, &w_any, &y_any,
+                                                          strides, pl, pr));
         st = dnnl_primitive_desc_create(&pd, &bd_, attr, s->engine, fpd);
         if (st != dnnl_success) {
             rc =
@@ -176,9 +179,8 @@ static int create_entry(dnnl_state *s, conv_entry *e) {
             goto done;
     } else {
         dnnl_convolution_desc_t bw;
-        DNNL_TRY(dnnl_convolution_backward_weights_desc_init(&bw, dnnl_convolution_direct, &x_any,
-                                                             &w_any, e->bias ? &b_md : NULL, &y_any,
-                                                             strides, pl, pr));
+        DNNL_TRY(dnnl_convolution_backward_weights_desc_init(
+            &bw, e->alg, &x_any, &w_any, e->bias ? &b_md : NULL, &y_any, strides, pl, pr));
         st = dnnl_primitive_desc_create(&pd, &bw, attr, s->engine, fpd);
         if (st != dnnl_success) {
             rc = inv_fail(INV_EUNSUPPORTED, "oneDNN: backward-weights descriptor (status %d)",
@@ -203,6 +205,19 @@ done:
     if (fpd) dnnl_primitive_desc_destroy(fpd);
     if (pd) dnnl_primitive_desc_destroy(pd);
     return rc;
+}
+
+// oneDNN 2.6 has Winograd F(4x4, 3x3) kernels for 3x3 stride-1 convolutions on AVX-512 only
+// (jit_wino_4x3); on this project's ResNet shapes they are 1.3-2.7x faster than its direct
+// kernels in forward and backward data from 32 channels up, and in backward weights from 64 up,
+// but slower on 16 channels and on 2x2 images (tests/bench/conv_winograd.sh prints both ways).
+// Training only: the eval path (folded bias, fused ReLU) stays direct, so features do not
+// change. Outputs differ from the direct kernels' by rounding (relative ~1e-6).
+static int wants_winograd(const dnnl_state *s, int op, const nn_conv_geom *g, int bias, int relu) {
+    int cmin = g->cin < g->cout ? g->cin : g->cout;
+    return s->winograd && s->block == 16 && !bias && !relu && g->k == 3 && g->stride == 1 &&
+           g->pad == 1 && g->ho == g->h && g->wo == g->w && g->h >= 4 && g->w >= 4 &&
+           g->cin % 16 == 0 && g->cout % 16 == 0 && cmin >= (op == OP_BWD_WEIGHTS ? 64 : 32);
 }
 
 static void entry_destroy(conv_entry *e) {
@@ -231,7 +246,15 @@ static int lookup(dnnl_state *s, int op, const nn_conv_geom *g, int bias, int re
     conv_entry *e = &s->entries[s->n];
     memset(e, 0, sizeof *e);
     e->op = op, e->g = *g, e->bias = bias, e->relu = relu;
+    e->alg =
+        wants_winograd(s, op, g, bias, relu) ? dnnl_convolution_winograd : dnnl_convolution_direct;
     int rc = create_entry(s, e);
+    if (rc && e->alg == dnnl_convolution_winograd) { // not offered for this shape: direct
+        entry_destroy(e);
+        e->op = op, e->g = *g, e->bias = bias, e->relu = relu;
+        e->alg = dnnl_convolution_direct;
+        rc = create_entry(s, e);
+    }
     if (rc) {
         entry_destroy(e);
         return rc;
@@ -312,11 +335,12 @@ static int execute(dnnl_state *s, conv_entry *e, void *ptr[NSLOT], void *bias) {
 // cout to cin channels with weights w'[i][o][a][b] = w[o][i][2-a][2-b], fed x as its output
 // gradient; oneDNN 2.6's AVX2 backward-data kernel is 1.0-1.3x faster than its forward on
 // ResNet's 3x3 layers (tests/bench/conv_direct.sh prints both), so training forwards (no bias, no
-// fused ReLU) of such convolutions on blocked activations run that way.
+// fused ReLU) of such convolutions on blocked activations run that way, except where the Winograd
+// forward is used.
 static int fits_fwd_as_bwd(const dnnl_state *s, const nn_conv_geom *g, const float *b, int relu) {
-    return s->fwd_as_bwd && !b && !relu && g->k == 3 && g->stride == 1 && g->pad == 1 &&
-           g->ho == g->h && g->wo == g->w && act_tag(s, g->cin) != dnnl_nchw &&
-           act_tag(s, g->cout) != dnnl_nchw;
+    return s->fwd_as_bwd && !b && !relu && !wants_winograd(s, OP_FWD, g, 0, 0) && g->k == 3 &&
+           g->stride == 1 && g->pad == 1 && g->ho == g->h && g->wo == g->w &&
+           act_tag(s, g->cin) != dnnl_nchw && act_tag(s, g->cout) != dnnl_nchw;
 }
 
 static int forward_as_backward_data(dnnl_state *s, const nn_conv_geom *g, const float *x,
@@ -414,6 +438,9 @@ int conv_dnnl_attach(nn_backend *be) {
     // INVAR_CONV_FWD_AS_BWD=0: every forward through oneDNN's forward primitive (comparisons)
     env = getenv("INVAR_CONV_FWD_AS_BWD");
     s->fwd_as_bwd = !(env && strcmp(env, "0") == 0);
+    // INVAR_CONV_WINOGRAD=0: direct kernels only (comparisons, or sums in the direct order)
+    env = getenv("INVAR_CONV_WINOGRAD");
+    s->winograd = !(env && strcmp(env, "0") == 0);
     be->act_block = s->block;
     s->plain_destroy = be->destroy;
     be->state = s;
