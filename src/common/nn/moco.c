@@ -29,7 +29,7 @@ void moco_queue_init(float *queue, int dim, int K, uint64_t seed) {
 
 void moco_momentum_update(float *theta_k, const float *theta_q, size_t n, double m) {
     const float a = (float)m, b = (float)(1.0 - m); // param_k * m + param_q * (1. - m)
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         // ISO C (-std=c11) compiles with -ffp-contract=off: two roundings, no FMA
         theta_k[i] = theta_k[i] * a + theta_q[i] * b;
