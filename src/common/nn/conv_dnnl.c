@@ -208,9 +208,10 @@ done:
 }
 
 // oneDNN 2.6 has Winograd F(4x4, 3x3) kernels for 3x3 stride-1 convolutions on AVX-512 only
-// (jit_wino_4x3); on this project's ResNet shapes they are 1.3-2.7x faster than its direct
-// kernels in forward and backward data from 32 channels up, and in backward weights from 64 up,
-// but slower on 16 channels and on 2x2 images (tests/bench/conv_winograd.sh prints both ways).
+// (jit_wino_4x3). On this project's ResNet shapes they are 1.1-2.9x faster than its direct
+// kernels in forward and backward data from 32 channels up (1.6-2.9x from 64), and in backward
+// weights from 64 up; they are slower on 16 channels, in backward weights at 32 and on 2x2
+// images (tests/bench/conv_winograd.sh prints both ways).
 // Training only: the eval path (folded bias, fused ReLU) stays direct, so features do not
 // change. Outputs differ from the direct kernels' by rounding (relative ~1e-6).
 static int wants_winograd(const dnnl_state *s, int op, const nn_conv_geom *g, int bias, int relu) {
