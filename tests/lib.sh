@@ -21,6 +21,15 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/invar-${SUITE//\//-}-XXXXXX") || { echo "lib.sh: 
 PASSED=0
 FAILED=0
 
+# build_tool SOURCE.c OUT: a small program against $O/libinvar.a, compiled from the repository
+# root with the Makefile's own flags and libraries (make print-cflags / print-libs).
+build_tool() {
+    local root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    (cd "$root" && mpicc $(make -s --no-print-directory print-cflags O="$O") -O2 "$1" \
+        "$O/libinvar.a" -o "$2" $(make -s --no-print-directory print-libs O="$O"))
+}
+
 # ok DESCRIPTION CMD...: passes when CMD exits 0; its output is kept in $T/last.log (so a next
 # check can grep it) once CMD has finished.
 ok() {

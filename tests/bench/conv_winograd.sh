@@ -12,9 +12,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 ROUNDS=${ROUNDS:-8}
 [ -f /usr/include/oneapi/dnnl/dnnl.h ] || { echo "conv_winograd: no oneDNN, skipped"; exit 0; }
 grep -qw avx512f /proc/cpuinfo || { echo "conv_winograd: no AVX-512, skipped"; exit 0; }
-mpicc -std=c11 -O2 -fopenmp -D_GNU_SOURCE -DINVAR_HAVE_DNNL -I"$SRC/src/common" \
-    "$SRC/tests/bench/conv_winograd_bench.c" "$O/libinvar.a" -o "$T/cwb" -ldnnl -lopenblas \
-    -lnetcdf -lm || exit 1
+build_tool "$SRC/tests/bench/conv_winograd_bench.c" "$T/cwb" || exit 1
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 for threads in 1 2; do
     for shape in "16 32" "32 16" "64 8" "128 4" "32 32" "64 16" "128 8" "256 4" "32 64" "64 32" \
